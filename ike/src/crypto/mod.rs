@@ -1,0 +1,1 @@
+//! The crypto provider: ciphers, PRFs, integrity, key exchange, signatures, key derivation.

@@ -1,0 +1,4 @@
+//! `xfrmd`: the daemon core, the only place where `ike`, `policy` and `xfrm` meet.
+//!
+//! It owns the tokio shell, the control socket and the CLI. It never implements protocol
+//! logic (that is `ike`), routing decisions (`policy`) or netlink encoding (`xfrm`).

@@ -1,0 +1,1 @@
+//! `xfrm`: the kernel boundary of xfrmd (placeholder; see DESIGN.md §3).
