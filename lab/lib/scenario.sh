@@ -1,0 +1,209 @@
+# lab/lib/scenario.sh: run one scenario directory inside the lab VM.
+#
+# A scenario is data (lab/scenarios/<name>/):
+#   description        one paragraph; the first line is printed
+#   scenario.conf      shell assignments: TOPOLOGY, IMPL_<host>, FAR, PEERS, REQUIRES and the
+#                      values substituted for @NAME@ in host configs (PSKs, addresses)
+#   hosts/<host>/<impl>/  config files for that host when it runs <impl>
+#   pretest            `host::command` steps, in order
+#   evaltest           `host::command::pattern::YES|NO` checks (pattern: grep -E, YES = must
+#                      match, NO = must not); a `host::command` line there is a step
+#   posttest           optional `host::command` steps
+# Commands starting with `@` are runner verbs (see run_verb); others run as `sh -c` in the
+# host's namespace with $LOG (this scenario's log dir) and $RUN (the host's runtime dir) set.
+# This file never builds topologies itself (lib/topo.sh does) and never decides what an
+# implementation's output means (lib/peers.sh does).
+
+# result KIND TEXT: print and record one result line (PASS, FAIL or SKIP).
+result() {
+    printf '%-4s %s\n' "$1" "$2"
+    printf '%s %s\n' "$1" "$2" >> "$RESULTS"
+}
+
+# impl_of HOST: the implementation this run uses on HOST (empty: none).
+impl_of() {
+    local v="IMPL_$1"
+    echo "${!v:-}"
+}
+
+# run_verb HOST VERB ARGS...: the runner's own actions.
+run_verb() {
+    local h="$1" verb="$2"; shift 2
+    case "$verb" in
+        ike)
+            local impl; impl=$(impl_of "$h")
+            [ -n "$impl" ] || { echo "no IKE implementation configured on $h"; return 1; }
+            local sub="$1"; shift
+            case "$sub" in
+                start)
+                    mkdir -p "$RUNROOT/$h" "$LOGDIR/$h"
+                    ike_render "$SCENARIO_DIR/hosts/$h/$impl" "$RUNROOT/$h/conf" "$h"
+                    "ike_${impl}_start" "$h" ;;
+                wait-established)
+                    local name="$1" secs="${2:-30}" i=0
+                    until "ike_${impl}_established" "$h" "$name" > "$LOGDIR/$h/last-status.txt" 2>&1; do
+                        i=$((i + 1))
+                        [ "$i" -ge "$secs" ] && { cat "$LOGDIR/$h/last-status.txt"; return 1; }
+                        sleep 1
+                    done
+                    tail -n 1 "$LOGDIR/$h/last-status.txt" ;;
+                *) "ike_${impl}_${sub}" "$h" "$@" ;;
+            esac ;;
+        capture)
+            case "$1" in
+                start)
+                    ip netns exec "$h" tcpdump -i "$2" -n --immediate-mode -U \
+                        -w "$LOGDIR/$h-$2.pcap" > "$LOGDIR/$h-$2.tcpdump.log" 2>&1 &
+                    echo $! > "$RUNROOT/capture-$h-$2.pid"
+                    sleep 1 ;;
+                stop)
+                    sleep 1
+                    local p
+                    for p in "$RUNROOT"/capture-"$h"-*.pid; do
+                        [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null && rm -f "$p"
+                    done
+                    sleep 0.5 ;;
+            esac ;;
+        esp-mark) esp_packets "$h" > "$RUNROOT/esp-mark-$h"; echo "esp packets: $(cat "$RUNROOT/esp-mark-$h")" ;;
+        esp-grew)
+            local before after
+            before=$(cat "$RUNROOT/esp-mark-$h" 2>/dev/null || echo 0)
+            after=$(esp_packets "$h")
+            if [ "$after" -gt "$before" ]; then
+                echo "esp counters grew: $before -> $after packets"
+            else
+                echo "esp counters did not grow: $before -> $after packets"
+            fi ;;
+        sleep) sleep "$1" ;;
+        *) echo "unknown verb @$verb"; return 2 ;;
+    esac
+}
+
+# esp_packets HOST: the sum of packet counters over HOST's ESP SAs.
+esp_packets() {
+    ip -n "$1" -s xfrm state 2>/dev/null | awk '
+        /^src /                 { esp = 0 }
+        /proto esp/             { esp = 1 }
+        /lifetime current:/     { cur = 1; next }
+        cur && esp && /packets/ { split($2, a, "("); n += a[1] }
+                                { cur = 0 }
+        END { print n + 0 }'
+}
+
+# run_step HOST COMMAND: run one step, output to the scenario's step log; returns its status.
+run_step() {
+    local h="$1" cmd="$2"
+    {
+        echo "### $h: $cmd"
+        if [ "${cmd#@}" != "$cmd" ]; then
+            # shellcheck disable=SC2086
+            run_verb "$h" ${cmd#@}
+        else
+            LOG="$LOGDIR" RUN="$RUNROOT/$h" timeout 120 ip netns exec "$h" sh -c "$cmd"
+        fi
+    } > "$LOGDIR/step.out" 2>&1
+    local rc=$?
+    cat "$LOGDIR/step.out" >> "$LOGDIR/steps.log"
+    return $rc
+}
+
+# run_scenario DIR: run one scenario; prints and records its results.
+run_scenario() {
+    SCENARIO_DIR="$1"
+    local name; name=$(basename "$1")
+    LOGDIR="$LABOUT/$name"
+    rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
+    local before_fail; before_fail=$(grep -c '^FAIL' "$RESULTS" 2>/dev/null || true)
+
+    # Fresh variables per scenario: unset the previous scenario's.
+    local v
+    for v in ${SCENARIO_VARS:-}; do unset "$v"; done
+    unset TOPOLOGY FAR PEERS REQUIRES
+    for v in $(compgen -v IMPL_); do unset "$v"; done
+    # shellcheck disable=SC1091
+    . "$1/scenario.conf"
+    SCENARIO_VARS=$(sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' "$1/scenario.conf" | tr '\n' ' ')
+    # --set VAR=VALUE overrides from the command line.
+    local kv
+    for kv in ${LAB_SETS:-}; do
+        printf -v "${kv%%=*}" '%s' "${kv#*=}"
+        SCENARIO_VARS="$SCENARIO_VARS ${kv%%=*}"
+    done
+
+    echo "== $name: $(head -n 1 "$1/description")"
+    if [ -n "${LAB_PEER:-}" ]; then
+        if [ -z "${FAR:-}" ]; then
+            result SKIP "$name: --peer $LAB_PEER: this scenario has no selectable far side"; return
+        fi
+        case " ${PEERS:-} " in
+            *" $LAB_PEER "*) ;;
+            *) result SKIP "$name: --peer $LAB_PEER not supported (allowed: ${PEERS:-none})"; return ;;
+        esac
+        if [ ! -d "$1/hosts/$FAR/$LAB_PEER" ]; then
+            result SKIP "$name: no $LAB_PEER config for $FAR"; return
+        fi
+        printf -v "IMPL_$FAR" '%s' "$LAB_PEER"
+    fi
+    local cap
+    for cap in ${REQUIRES:-}; do
+        case " $CAPS " in
+            *" $cap "*) ;;
+            *) result FAIL "$name: the lab kernel lacks '$cap' (probe: $CAPS)"; return ;;
+        esac
+    done
+
+    local topo="$LAB/topologies/$TOPOLOGY.topo"
+    topo_destroy "$topo"
+    if ! topo_build "$topo" > "$LOGDIR/topology.log" 2>&1; then
+        result FAIL "$name: topology $TOPOLOGY could not be built (see $LOGDIR/topology.log)"
+        topo_destroy "$topo"; return
+    fi
+
+    local h cmd pat want line out rc matched
+    while IFS= read -r line; do
+        case "$line" in ''|'#'*) continue ;; esac
+        h="${line%%::*}"; cmd="${line#*::}"
+        run_step "$h" "$cmd" || result FAIL "$name: step $h: $cmd (exit $?; see $LOGDIR/steps.log)"
+    done < "$1/pretest"
+
+    while IFS= read -r line; do
+        case "$line" in ''|'#'*) continue ;; esac
+        h="${line%%::*}"; line="${line#*::}"
+        case "$line" in
+            *::*::*) ;;
+            *) run_step "$h" "$line" || result FAIL "$name: step $h: $line (exit $?; see $LOGDIR/steps.log)"
+               continue ;;
+        esac
+        want="${line##*::}"; line="${line%::*}"
+        pat="${line##*::}"; cmd="${line%::*}"
+        run_step "$h" "$cmd"; rc=$?
+        out=$(cat "$LOGDIR/step.out")
+        matched=no
+        echo "$out" | grep -qE -- "$pat" && matched=yes
+        if { [ "$want" = YES ] && [ $matched = yes ]; } || { [ "$want" = NO ] && [ $matched = no ]; }; then
+            result PASS "$name: $h: $cmd ~ $pat ($want)"
+        else
+            result FAIL "$name: $h: $cmd ~ $pat ($want; exit $rc; got: $(echo "$out" | tail -n 3 | tr '\n' '|' | cut -c1-200))"
+        fi
+    done < "$1/evaltest"
+
+    if [ -f "$1/posttest" ]; then
+        while IFS= read -r line; do
+            case "$line" in ''|'#'*) continue ;; esac
+            run_step "${line%%::*}" "${line#*::}" || true
+        done < "$1/posttest"
+    fi
+    # Keep each host's state for the record before tearing down.
+    for h in $(topo_hosts "$topo"); do
+        mkdir -p "$LOGDIR/$h"
+        { ip -n "$h" -s xfrm state; ip -n "$h" xfrm policy; ip -n "$h" addr; ip -n "$h" route; } \
+            > "$LOGDIR/$h/kernel-state.txt" 2>&1
+    done
+    topo_destroy "$topo"
+    local after_fail; after_fail=$(grep -c '^FAIL' "$RESULTS" 2>/dev/null || true)
+    if [ "$after_fail" = "$before_fail" ]; then
+        echo "   logs: $LOGDIR"
+    else
+        echo "   FAILED: every host's logs kept under $LOGDIR"
+    fi
+}
