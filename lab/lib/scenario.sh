@@ -94,7 +94,6 @@ esp_packets() {
 run_step() {
     local h="$1" cmd="$2"
     {
-        echo "### $h: $cmd"
         if [ "${cmd#@}" != "$cmd" ]; then
             # shellcheck disable=SC2086
             run_verb "$h" ${cmd#@}
@@ -103,7 +102,8 @@ run_step() {
         fi
     } > "$LOGDIR/step.out" 2>&1
     local rc=$?
-    cat "$LOGDIR/step.out" >> "$LOGDIR/steps.log"
+    # The header goes to the step log only: patterns are matched against the output alone.
+    { echo "### $h: $cmd (exit $rc)"; cat "$LOGDIR/step.out"; } >> "$LOGDIR/steps.log"
     return $rc
 }
 
