@@ -8,7 +8,7 @@ use super::bytes::Writer;
 use crate::wire::{Error, Result};
 
 macro_rules! data_payload {
-    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+    ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name {
@@ -42,19 +42,19 @@ macro_rules! data_payload {
 
 data_payload! {
     /// Key Exchange payload: the DH public value (RFC 2408 3.7).
-    KeRepr, "KE payload"
+    KeRepr
 }
 data_payload! {
     /// Hash payload: HASH_I / HASH_R / HASH(1..3) (RFC 2408 3.11).
-    HashRepr, "HASH payload"
+    HashRepr
 }
 data_payload! {
     /// Signature payload: SIG_I / SIG_R (RFC 2408 3.12).
-    SigRepr, "SIG payload"
+    SigRepr
 }
 data_payload! {
     /// NAT-D payload: HASH(CKY-I | CKY-R | IP | Port) (RFC 3947 3.2).
-    NatDRepr, "NAT-D payload"
+    NatDRepr
 }
 
 /// Nonce payload (RFC 2408 3.13).

@@ -223,22 +223,61 @@ impl HeaderRepr {
     }
 }
 
+/// Checked view over one payload's generic header and body (RFC 2408 3.2).
+#[derive(Debug, Clone, Copy)]
+pub struct GenericPayload<'a> {
+    buffer: &'a [u8],
+}
+
+impl<'a> GenericPayload<'a> {
+    /// Validates that the buffer starts with a generic header whose Payload Length is at
+    /// least 4 and fits the buffer; bytes after the payload are allowed (see [`Self::rest`]).
+    pub fn new_checked(buffer: &'a [u8], what: &'static str) -> Result<Self> {
+        let mut r = Reader::new(buffer, what);
+        let _next = r.u8()?;
+        // RFC 2408 3.2: RESERVED is unused and set to 0; receivers ignore it.
+        let _reserved = r.u8()?;
+        let len = usize::from(r.u16()?);
+        if len < GENERIC_HEADER_LEN {
+            return Err(Error::BadLength { what, length: len });
+        }
+        r.take(len - GENERIC_HEADER_LEN)?;
+        Ok(GenericPayload { buffer })
+    }
+
+    pub fn next_payload(&self) -> PayloadType {
+        PayloadType(self.buffer.first().copied().unwrap_or_default())
+    }
+
+    /// Payload Length, including the 4-byte generic header.
+    pub fn payload_length(&self) -> usize {
+        match self.buffer.get(2..4) {
+            Some(&[a, b]) => usize::from(u16::from_be_bytes([a, b])),
+            _ => 0,
+        }
+    }
+
+    /// The payload body after the generic header.
+    pub fn body(&self) -> &'a [u8] {
+        self.buffer
+            .get(GENERIC_HEADER_LEN..self.payload_length())
+            .unwrap_or_default()
+    }
+
+    /// The bytes after this payload.
+    pub fn rest(&self) -> &'a [u8] {
+        self.buffer.get(self.payload_length()..).unwrap_or_default()
+    }
+}
+
 /// Splits one generic-header payload off the front of `buf` (RFC 2408 3.2): returns its Next
 /// Payload, its body (after the 4-byte header) and what follows it.
 pub fn split_payload<'a>(
     buf: &'a [u8],
     what: &'static str,
 ) -> Result<(PayloadType, &'a [u8], &'a [u8])> {
-    let mut r = Reader::new(buf, what);
-    let next = PayloadType(r.u8()?);
-    // RFC 2408 3.2: RESERVED is unused and set to 0; receivers ignore it.
-    let _reserved = r.u8()?;
-    let len = usize::from(r.u16()?);
-    if len < GENERIC_HEADER_LEN {
-        return Err(Error::BadLength { what, length: len });
-    }
-    let body = r.take(len - GENERIC_HEADER_LEN)?;
-    Ok((next, body, r.rest()))
+    let p = GenericPayload::new_checked(buf, what)?;
+    Ok((p.next_payload(), p.body(), p.rest()))
 }
 
 /// Writes a generic payload header for a body of `body_len` bytes.
@@ -313,6 +352,17 @@ mod tests {
         assert_eq!(repr.emit(&mut out, 32).unwrap(), 28);
         assert_eq!(out, b[..28]);
         assert!(repr.emit(&mut out[..27], 32).is_err());
+    }
+
+    #[test]
+    fn generic_payload_view() {
+        let buf = [8, 0, 0, 5, 0xaa, 0xbb];
+        let p = GenericPayload::new_checked(&buf, "p").unwrap();
+        assert_eq!(p.next_payload(), PayloadType::HASH);
+        assert_eq!(p.payload_length(), 5);
+        assert_eq!(p.body(), &[0xaa]);
+        assert_eq!(p.rest(), &[0xbb]);
+        assert!(GenericPayload::new_checked(&buf[..3], "p").is_err());
     }
 
     #[test]

@@ -149,8 +149,16 @@ impl Identification {
             | Identification::UserFqdn(d)
             | Identification::DerAsn1Dn(d)
             | Identification::DerAsn1Gn(d)
-            | Identification::KeyId(d)
-            | Identification::Other { data: d, .. } => w.put(d),
+            | Identification::KeyId(d) => w.put(d),
+            Identification::Other { id_type, data } => {
+                if id_type.name().is_some() {
+                    return Err(Error::Invalid {
+                        what: "ID payload",
+                        detail: "Other used for a known ID type; use the typed variant",
+                    });
+                }
+                w.put(data)
+            }
         }
     }
 }
@@ -291,6 +299,14 @@ mod tests {
         assert!(IdRepr::parse(&[1, 0, 0]).is_err());
         let other = IdRepr::parse(&[200, 0, 0, 0, 9]).unwrap();
         assert_eq!(other.id.id_type(), IdType(200));
+        let bad = IdRepr {
+            id: Identification::Other {
+                id_type: IdType::FQDN,
+                data: vec![],
+            },
+            ..other
+        };
+        assert!(bad.emit(&mut [0u8; 8]).is_err());
     }
 
     #[test]

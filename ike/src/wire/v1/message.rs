@@ -137,6 +137,7 @@ pub fn parse_message(buf: &[u8]) -> Result<Message> {
 mod tests {
     use super::super::data::HashRepr;
     use super::super::notify::NotifyRepr;
+    use super::super::payload::parse_payload_chain_padded;
     use super::super::registry::{ExchangeType, NotifyType, PayloadType};
     use super::super::strategies::message;
     use super::*;
@@ -230,6 +231,25 @@ mod tests {
         #[test]
         fn parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = parse_message(&bytes);
+        }
+
+        #[test]
+        fn mutated_valid_messages_never_panic(
+            m in message(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+            cut in any::<usize>(),
+        ) {
+            // Corrupting bytes of a valid message (lengths, counts, types) reaches the nested
+            // length checks; parsing must return, with Ok or Err, never panic.
+            let mut bytes = m.to_vec().unwrap();
+            for (at, v) in edits {
+                let i = at % bytes.len();
+                bytes[i] = v;
+            }
+            let _ = parse_message(&bytes);
+            let body = bytes.get(HEADER_LEN..).unwrap_or_default();
+            let _ = parse_payload_chain_padded(m.header.next_payload, body);
+            let _ = parse_message(&bytes[..cut % (bytes.len() + 1)]);
         }
 
         #[test]

@@ -34,7 +34,9 @@ pub use attr_types::{
 pub use cert::{CertRepr, CertReqRepr};
 pub use data::{HashRepr, KeRepr, NatDRepr, NonceRepr, SigRepr};
 pub use delete::DeleteRepr;
-pub use header::{split_payload, Flags, Header, HeaderRepr, GENERIC_HEADER_LEN, HEADER_LEN};
+pub use header::{
+    split_payload, Flags, GenericPayload, Header, HeaderRepr, GENERIC_HEADER_LEN, HEADER_LEN,
+};
 pub use id::{IdRepr, Identification, NatOaRepr};
 pub use message::{parse_message, Body, Message};
 pub use notify::NotifyRepr;
