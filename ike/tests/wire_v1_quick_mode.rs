@@ -1,6 +1,6 @@
 //! Quick mode and informational payload chains as the engine handles them: built from
-//! `Repr`s, padded as CBC plaintext (RFC 2409 5.3), then read back with the padded chain
-//! parser; and an encrypted message whose body stays opaque.
+//! `Repr`s, padded to the CBC block size as the engine does, then read back with the padded
+//! chain parser; and an encrypted message whose body stays opaque.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use ike::wire::v1::*;

@@ -1,5 +1,5 @@
 //! A whole ISAKMP message: header plus either a plaintext payload chain or, when the header's
-//! E flag is set, the still-encrypted body (RFC 2408 3.1, RFC 2409 5.3).
+//! E flag is set, the still-encrypted body (RFC 2408 3.1 "E(ncryption) bit").
 //!
 //! The codec never decrypts: the engine takes `Body::Encrypted`, decrypts it and calls
 //! [`parse_payload_chain_padded`](super::payload::parse_payload_chain_padded) with the

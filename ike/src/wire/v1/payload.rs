@@ -166,9 +166,9 @@ pub fn parse_payload_chain(first: PayloadType, buf: &[u8]) -> Result<Vec<Payload
     Ok(payloads)
 }
 
-/// Parses a payload chain from decrypted IKEv1 plaintext, which carries CBC padding after the
-/// last payload (RFC 2409 5.3: the padding follows the payloads). Returns the payloads and the
-/// number of bytes they used; whatever follows is the padding, left for the caller to judge.
+/// Parses a payload chain from decrypted IKEv1 plaintext, which carries CBC block-size padding
+/// after the last payload (no payload length covers it). Returns the payloads and the number
+/// of bytes they used; whatever follows is the padding, left for the caller to judge.
 pub fn parse_payload_chain_padded(first: PayloadType, buf: &[u8]) -> Result<(Vec<Payload>, usize)> {
     walk(first, buf)
 }
