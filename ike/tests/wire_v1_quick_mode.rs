@@ -6,7 +6,7 @@
 use ike::wire::v1::*;
 
 fn quick_mode_1() -> Vec<Payload> {
-    // RFC 2409 5.5: HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr]; NAT-OA per RFC 3947 5.1.
+    // RFC 2409 5.5: HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr]; NAT-OA per RFC 3947 5.2.
     let esp = TransformRepr {
         number: 1,
         transform_id: TransformId::ESP_AES_CBC,

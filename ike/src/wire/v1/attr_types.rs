@@ -1,5 +1,5 @@
 //! Data-attribute classes and values: Phase 1 (RFC 2409 appendix A) and Phase 2 / IPsec DOI
-//! (RFC 2407 4.5, RFC 3947 5.2 NAT-T encapsulation modes).
+//! (RFC 2407 4.5, RFC 3947 5.1 NAT-T encapsulation modes).
 //!
 //! Open newtypes only; this file never decides which attributes a transform must carry.
 
@@ -132,7 +132,7 @@ registry! {
 }
 
 registry! {
-    /// Phase 2 encapsulation mode (RFC 2407 4.5, RFC 3947 5.2; 61443/61444 are the values of
+    /// Phase 2 encapsulation mode (RFC 2407 4.5, RFC 3947 5.1; 61443/61444 are the values of
     /// draft-ietf-ipsec-nat-t-ike-00..03 still sent by older peers).
     EncapsulationMode(u16) {
         TUNNEL = 1 => "Tunnel",
@@ -191,7 +191,7 @@ mod tests {
         // RFC 2407 4.5
         assert_eq!(Phase2Attr::ENCAPSULATION_MODE.0, 4);
         assert_eq!(Phase2Attr::KEY_LENGTH.0, 6);
-        // RFC 3947 5.2
+        // RFC 3947 5.1
         assert_eq!(EncapsulationMode::UDP_ENCAPSULATED_TUNNEL.0, 3);
         assert_eq!(EncapsulationMode::UDP_ENCAPSULATED_TRANSPORT.0, 4);
     }

@@ -1,5 +1,5 @@
 //! Identification payload (RFC 2408 3.8 with the IPsec DOI layout of RFC 2407 4.6.2) and the
-//! NAT-OA payload (RFC 3947 5.1), which reuses the ID address encoding.
+//! NAT-OA payload (RFC 3947 5.2), which reuses the ID address encoding.
 //!
 //! Address forms (single, subnet as address + mask, range as start + end) are typed and their
 //! lengths checked; name forms keep their bytes. This file never matches an ID against policy.
@@ -207,7 +207,7 @@ impl IdRepr {
     }
 }
 
-/// NAT-OA payload: the original address of a peer behind NAT (RFC 3947 5.1).
+/// NAT-OA payload: the original address of a peer behind NAT (RFC 3947 5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NatOaRepr {
     pub addr: IpAddr,
@@ -219,7 +219,7 @@ impl NatOaRepr {
         let mut r = Reader::new(body, "NAT-OA payload");
         let id_type = IdType(r.u8()?);
         let _reserved = r.take(3)?;
-        // RFC 3947 5.1: "ID Type ... MUST be either ID_IPV4_ADDR or ID_IPV6_ADDR".
+        // RFC 3947 5.2: the NAT-OA ID Type is ID_IPV4_ADDR or ID_IPV6_ADDR, nothing else.
         let addr = match Identification::parse(id_type, r.rest())? {
             Identification::Ipv4(a) => IpAddr::V4(a),
             Identification::Ipv6(a) => IpAddr::V6(a),
@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(n.emit(&mut buf).unwrap(), 8);
         assert_eq!(buf, [1, 0, 0, 0, 192, 168, 1, 2]);
         assert_eq!(NatOaRepr::parse(&buf).unwrap(), n);
-        // An FQDN is not allowed in NAT-OA (RFC 3947 5.1).
+        // An FQDN is not allowed in NAT-OA (RFC 3947 5.2).
         assert!(NatOaRepr::parse(&[2, 0, 0, 0, b'a']).is_err());
     }
 

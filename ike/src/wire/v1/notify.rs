@@ -1,4 +1,4 @@
-//! Notification payload (RFC 2408 3.14) and its DPD use (RFC 3706 5).
+//! Notification payload (RFC 2408 3.14) and its DPD use (RFC 3706 5.3).
 //!
 //! Reads and writes DOI, Protocol-ID, SPI, Notify Message Type and Notification Data with the
 //! SPI Size checked against the payload length. This file never decides how to react to a
@@ -13,7 +13,7 @@ use crate::wire::Result;
 pub struct NotifyRepr {
     pub doi: Doi,
     pub protocol_id: ProtocolId,
-    /// SPI: 16 bytes (CKY-I | CKY-R) for ISAKMP in DPD (RFC 3706 5), 4 for AH/ESP, or empty.
+    /// SPI: 16 bytes (CKY-I | CKY-R) for ISAKMP in DPD (RFC 3706 5.3), 4 for AH/ESP, or empty.
     pub spi: Vec<u8>,
     pub notify_type: NotifyType,
     pub data: Vec<u8>,
@@ -38,7 +38,7 @@ impl NotifyRepr {
         })
     }
 
-    /// A DPD R-U-THERE or R-U-THERE-ACK (RFC 3706 5: DOI IPSEC, protocol ISAKMP, SPI =
+    /// A DPD R-U-THERE or R-U-THERE-ACK (RFC 3706 5.3: DOI IPSEC, protocol ISAKMP, SPI =
     /// CKY-I | CKY-R, data = 32-bit sequence number).
     pub fn dpd(
         notify_type: NotifyType,
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn dpd_r_u_there_layout() {
-        // RFC 3706 5.1: R-U-THERE carries the cookies as SPI and a 4-byte sequence number.
+        // RFC 3706 5.3: R-U-THERE carries the cookies as SPI and a 4-byte sequence number.
         let n = NotifyRepr::dpd(NotifyType::R_U_THERE, [1; 8], [2; 8], 0x0102_0304);
         let mut buf = vec![0u8; n.buffer_len()];
         assert_eq!(n.emit(&mut buf).unwrap(), 28);

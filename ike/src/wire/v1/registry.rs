@@ -56,7 +56,7 @@ macro_rules! registry {
 pub(crate) use registry;
 
 registry! {
-    /// ISAKMP payload type (RFC 2408 3.1 "Next Payload"; NAT-D/NAT-OA from RFC 3947 3.2/5.1).
+    /// ISAKMP payload type (RFC 2408 3.1 "Next Payload"; NAT-D/NAT-OA from RFC 3947 3.2/5.2).
     PayloadType(u8) {
         NONE = 0 => "NONE",
         SA = 1 => "SA",
@@ -126,7 +126,7 @@ registry! {
 }
 
 registry! {
-    /// Notify message type (RFC 2408 3.14.1, RFC 2407 4.6.3, RFC 3706 5).
+    /// Notify message type (RFC 2408 3.14.1, RFC 2407 4.6.3, RFC 3706 5.3).
     NotifyType(u16) {
         INVALID_PAYLOAD_TYPE = 1 => "INVALID-PAYLOAD-TYPE",
         DOI_NOT_SUPPORTED = 2 => "DOI-NOT-SUPPORTED",
@@ -325,10 +325,10 @@ mod tests {
         assert_eq!(ExchangeType::MAIN_MODE.0, 2);
         assert_eq!(ExchangeType::AGGRESSIVE.0, 4);
         assert_eq!(ExchangeType::QUICK_MODE.0, 32);
-        // RFC 3947 3.2 / 5.1
+        // RFC 3947 3.2 / 5.2
         assert_eq!(PayloadType::NAT_D.0, 20);
         assert_eq!(PayloadType::NAT_OA.0, 21);
-        // RFC 3706 5
+        // RFC 3706 5.3
         assert_eq!(NotifyType::R_U_THERE.0, 36136);
         assert_eq!(NotifyType::INITIAL_CONTACT.0, 24578);
         assert!(NotifyType::NO_PROPOSAL_CHOSEN.is_error());

@@ -82,7 +82,7 @@ impl ProposalRepr {
             let (next, tbody, after) = split_payload(rest, "transform payload")?;
             transforms.push(TransformRepr::parse(tbody)?);
             rest = after;
-            // RFC 2408 3.6: Next Payload "MUST be either 3 or 0" (0 for the last transform).
+            // RFC 2408 3.6: Next Payload is T (3), or 0 for the last transform of the proposal.
             match next {
                 PayloadType::TRANSFORM if !rest.is_empty() => {}
                 PayloadType::NONE if rest.is_empty() => {}

@@ -7,7 +7,7 @@
 use super::bytes::Writer;
 use crate::wire::Result;
 
-/// RFC 3947 4: the NAT-T vendor ID is MD5("RFC 3947") = 4a131c81070358455c5728f20e95452f.
+/// RFC 3947 3.1: the NAT-T vendor ID is MD5("RFC 3947") = 4a131c81070358455c5728f20e95452f.
 pub const VID_NAT_T_RFC3947: [u8; 16] = [
     0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f,
 ];
@@ -24,11 +24,11 @@ pub const VID_NAT_T_DRAFT_02_N: [u8; 16] = [
 pub const VID_NAT_T_DRAFT_03: [u8; 16] = [
     0x7d, 0x94, 0x19, 0xa6, 0x53, 0x10, 0xca, 0x6f, 0x2c, 0x17, 0x9d, 0x92, 0x15, 0x52, 0x9d, 0x56,
 ];
-/// RFC 3706 7: DPD vendor ID afcad71368a1f1c96b8696fc7757 followed by major 01, minor 00.
+/// RFC 3706 5.1: DPD vendor ID afcad71368a1f1c96b8696fc7757 followed by major 01, minor 00.
 pub const VID_DPD: [u8; 16] = [
     0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9, 0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00,
 ];
-/// draft-beaulieu-ike-xauth-02: XAUTH vendor ID 09002689dfd6b712.
+/// XAUTH vendor ID 09002689dfd6b712 (as sent by Cisco, strongSwan and libreswan).
 pub const VID_XAUTH: [u8; 8] = [0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12];
 /// Cisco Unity 1.0 vendor ID 12f5f28c457168a9702d9fe274cc0100.
 pub const VID_CISCO_UNITY: [u8; 16] = [
@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn constants_match_published_hex() {
-        // Hex strings as published in RFC 3947 4, RFC 3706 7, draft-beaulieu-ike-xauth-02.
+        // Hex strings as published in RFC 3947 3.1 and RFC 3706 5.1; XAUTH/draft values as
+        // sent by deployed implementations.
         assert_eq!(
             hex::encode(VID_NAT_T_RFC3947),
             "4a131c81070358455c5728f20e95452f"
