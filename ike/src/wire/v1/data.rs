@@ -64,7 +64,7 @@ pub struct NonceRepr {
 }
 
 /// RFC 2409 5: "The length of nonce payload MUST be between 8 and 256 bytes inclusive."
-/// Read, as libreswan does, as the length of the nonce data (without the generic header).
+/// Read here as the length of the nonce data (without the generic header).
 pub const NONCE_LEN: core::ops::RangeInclusive<usize> = 8..=256;
 
 impl NonceRepr {
