@@ -22,6 +22,7 @@ pub mod notify;
 pub mod payload;
 pub mod registry;
 pub mod sa;
+pub mod span;
 #[cfg(test)]
 mod strategies;
 pub mod vendor;
@@ -49,4 +50,5 @@ pub use registry::{
     TransformId,
 };
 pub use sa::{ProposalRepr, SaRepr, TransformRepr};
+pub use span::{payload_spans, PayloadSpan};
 pub use vendor::{KnownVendorId, VendorIdRepr};

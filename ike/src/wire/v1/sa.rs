@@ -146,6 +146,9 @@ impl ProposalRepr {
 }
 
 /// Security Association payload (RFC 2408 3.4) with the IPsec DOI 4-byte situation.
+///
+/// RESERVED fields are not kept, so a received SA re-emits to the peer's bytes only when the
+/// peer zeroed them; hash SAi_b from the received bytes (see [`super::span`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaRepr {
     pub doi: Doi,
