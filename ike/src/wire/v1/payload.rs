@@ -62,6 +62,28 @@ impl Payload {
         }
     }
 
+    /// The hash of a NAT-D payload, RFC 3947 (type 20) or draft-ietf-ipsec-nat-t-ike-02/03
+    /// (type 130, kept as `Unknown`).
+    pub fn nat_d_hash(&self) -> Option<&[u8]> {
+        match self {
+            Payload::NatD(n) => Some(&n.data),
+            Payload::Unknown { ty, body } if *ty == PayloadType::NAT_D_DRAFT => Some(body),
+            _ => None,
+        }
+    }
+
+    /// A NAT-D payload with the given hash, numbered for an RFC 3947 or a draft peer.
+    pub fn nat_d(hash: Vec<u8>, draft: bool) -> Self {
+        if draft {
+            Payload::Unknown {
+                ty: PayloadType::NAT_D_DRAFT,
+                body: hash,
+            }
+        } else {
+            Payload::NatD(NatDRepr { data: hash })
+        }
+    }
+
     /// Parses a payload body of the given type (after its generic header).
     pub fn parse(ty: PayloadType, body: &[u8]) -> Result<Self> {
         Ok(match ty {
@@ -260,6 +282,19 @@ mod tests {
         assert!(parse_payload_chain(PayloadType::HASH, &buf).is_err());
         let (p, used) = parse_payload_chain_padded(PayloadType::HASH, &buf).unwrap();
         assert_eq!((p, used), (sample(), len));
+    }
+
+    #[test]
+    fn nat_d_rfc_and_draft_numbers() {
+        let rfc = Payload::nat_d(vec![1; 20], false);
+        let draft = Payload::nat_d(vec![1; 20], true);
+        assert_eq!(rfc.payload_type(), PayloadType::NAT_D);
+        assert_eq!(draft.payload_type(), PayloadType(130));
+        let buf = encode(&[rfc.clone(), draft.clone()]);
+        let back = parse_payload_chain(PayloadType::NAT_D, &buf).unwrap();
+        assert_eq!(back, vec![rfc, draft]);
+        assert!(back.iter().all(|p| p.nat_d_hash() == Some(&[1u8; 20][..])));
+        assert_eq!(sample()[0].nat_d_hash(), None);
     }
 
     #[test]
