@@ -246,7 +246,11 @@ mod tests {
                 let i = at % bytes.len();
                 bytes[i] = v;
             }
-            let _ = parse_message(&bytes);
+            if let Ok(parsed) = parse_message(&bytes) {
+                // whatever parses is a value the codec can emit and read back unchanged
+                let again = parsed.to_vec().unwrap();
+                prop_assert_eq!(parse_message(&again).unwrap(), parsed);
+            }
             let body = bytes.get(HEADER_LEN..).unwrap_or_default();
             let _ = parse_payload_chain_padded(m.header.next_payload, body);
             let _ = parse_message(&bytes[..cut % (bytes.len() + 1)]);
