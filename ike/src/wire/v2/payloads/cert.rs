@@ -69,7 +69,9 @@ impl CertReqPayload {
     }
     /// The 20-octet CA hashes; `None` if the field is not a whole number of hashes.
     pub fn ca_hashes(&self) -> Option<impl Iterator<Item = &[u8]>> {
-        self.authorities.len().is_multiple_of(CA_HASH_LEN)
+        self.authorities
+            .len()
+            .is_multiple_of(CA_HASH_LEN)
             .then(|| self.authorities.chunks_exact(CA_HASH_LEN))
     }
 }
