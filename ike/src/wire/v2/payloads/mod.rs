@@ -16,6 +16,7 @@ pub mod nonce;
 pub mod notify;
 pub mod sa;
 pub mod sk;
+pub mod transform;
 pub mod ts;
 pub mod vendor;
 
