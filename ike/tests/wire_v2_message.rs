@@ -127,6 +127,20 @@ fn ike_sa_init_request_field_by_field() {
         ]
     );
 
+    // The non-allocating walk sees the same chain.
+    let raw: Vec<_> = raw_payloads(PayloadType::SA, &bytes[28..])
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(raw.len(), 7);
+    assert_eq!(
+        (raw[0].offset, raw[0].body.len(), raw[0].next_payload),
+        (0, 44, PayloadType::KE)
+    );
+    assert_eq!(
+        (raw[6].ty, raw[6].next_payload),
+        (PayloadType::N, PayloadType::NONE)
+    );
+
     // Re-emitting yields the exact bytes.
     assert_eq!(m.to_vec().unwrap(), bytes);
     assert_eq!(encrypted_payload_offset(&bytes).unwrap(), None);

@@ -345,8 +345,35 @@ proptest! {
         let _ = parse_payload_chain(PayloadType(ty), &b);
         let _ = Payload::parse(PayloadType(ty), PayloadType::NONE, false, &b);
         let _ = strip_padding(&b);
+        let _ = raw_payloads(PayloadType(ty), &b).count();
         if let Ok(v) = HeaderView::new_checked(&b[..]) {
             let _ = (v.payload(), v.length(), Header::from_view(&v));
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_behind_a_valid_header_never_panic(
+        b in vec(any::<u8>(), 0..2048),
+        first in any::<u8>(),
+    ) {
+        let h = Header::v2(1, 2, ExchangeType::IKE_AUTH, Flags::INITIATOR, 1);
+        let mut msg = vec![0u8; HEADER_LEN];
+        h.emit(&mut msg, PayloadType(first), HEADER_LEN + b.len()).unwrap();
+        msg.extend_from_slice(&b);
+        if let Ok(m) = parse_message(&msg) {
+            prop_assert_eq!(parse_message(&m.to_vec().unwrap()).unwrap(), m);
+        }
+        let _ = encrypted_payload_offset(&msg);
+    }
+
+    #[test]
+    fn raw_walk_agrees_with_parse(c in chain()) {
+        let (first, bytes) = payload_chain_to_vec(&c).unwrap();
+        let raw: Vec<_> = raw_payloads(first, &bytes).collect::<Result<_, _>>().unwrap();
+        prop_assert_eq!(raw.len(), c.len());
+        for (r, p) in raw.iter().zip(&c) {
+            prop_assert_eq!(r.ty, p.payload_type());
+            prop_assert_eq!(r.body.len(), p.body_len());
         }
     }
 

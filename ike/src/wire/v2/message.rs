@@ -152,22 +152,83 @@ impl Message {
     }
 }
 
+/// One payload of a chain seen through its generic header, body not parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawPayload<'a> {
+    /// Offset of the generic header within the walked buffer.
+    pub offset: usize,
+    /// This payload's type (from the preceding Next Payload field).
+    pub ty: PayloadType,
+    /// The Next Payload field of this payload's own header.
+    pub next_payload: PayloadType,
+    pub critical: bool,
+    /// The bytes after the generic header, `Payload Length - 4` of them.
+    pub body: &'a [u8],
+}
+
+/// A non-allocating walk over a payload chain: each item is checked (Payload Length within
+/// the bytes left) but not parsed. The walk stops after a NONE Next Payload, after SK/SKF, or
+/// at the first error. It does not check for bytes after the last payload.
+#[derive(Debug, Clone)]
+pub struct RawPayloads<'a> {
+    buf: &'a [u8],
+    offset: usize,
+    ty: PayloadType,
+    done: bool,
+}
+
+/// Walks the chain starting with type `first` over `buf` (see [`RawPayloads`]).
+pub fn raw_payloads(first: PayloadType, buf: &[u8]) -> RawPayloads<'_> {
+    RawPayloads {
+        buf,
+        offset: 0,
+        ty: first,
+        done: first == PayloadType::NONE,
+    }
+}
+
+impl<'a> Iterator for RawPayloads<'a> {
+    type Item = Result<RawPayload<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let rest = self.buf.get(self.offset..).unwrap_or_default();
+        let h = match GenericHeader::parse(rest) {
+            Ok(h) => h,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        let item = RawPayload {
+            offset: self.offset,
+            ty: self.ty,
+            next_payload: h.next_payload,
+            critical: h.critical,
+            body: rest.get(GENERIC_HEADER_LEN..h.length).unwrap_or_default(),
+        };
+        self.offset += h.length;
+        self.ty = h.next_payload;
+        self.done = h.next_payload == PayloadType::NONE
+            || item.ty == PayloadType::SK
+            || item.ty == PayloadType::SKF;
+        Some(Ok(item))
+    }
+}
+
 /// Offset of the SK or SKF generic payload header in an encoded message, if it has one.
 ///
 /// The integrity check covers `msg[..len - icv_len]`, and AEAD associated data (RFC 5282 5.1)
 /// is `msg[..offset + 4]` (SKF: `offset + 8`). Walks headers only; bodies are not parsed.
 pub fn encrypted_payload_offset(msg: &[u8]) -> Result<Option<usize>> {
     let view = HeaderView::new_checked(msg)?;
-    let end = view.length();
-    let mut ty = view.next_payload();
-    let mut off = HEADER_LEN;
-    while ty != PayloadType::NONE {
-        let h = GenericHeader::parse(msg.get(off..end).unwrap_or_default())?;
-        if ty == PayloadType::SK || ty == PayloadType::SKF {
-            return Ok(Some(off));
+    for p in raw_payloads(view.next_payload(), view.payload()) {
+        let p = p?;
+        if p.ty == PayloadType::SK || p.ty == PayloadType::SKF {
+            return Ok(Some(HEADER_LEN + p.offset));
         }
-        off += h.length;
-        ty = h.next_payload;
     }
     Ok(None)
 }

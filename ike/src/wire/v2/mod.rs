@@ -14,7 +14,7 @@ mod util;
 pub use header::{Flags, Header, HeaderView, HEADER_LEN};
 pub use message::{
     emit_payload_chain, encrypted_payload_offset, first_payload_type, parse_payload_chain,
-    payload_chain_len, payload_chain_to_vec, Message,
+    payload_chain_len, payload_chain_to_vec, raw_payloads, Message, RawPayload, RawPayloads,
 };
 pub use payloads::*;
 pub use registry::*;

@@ -148,7 +148,8 @@ pub struct SaPayload {
 
 impl SaPayload {
     fn check_numbering(&self) -> Result<()> {
-        // RFC 7296 3.3.1: "each subsequent Proposal MUST be one more than the previous".
+        // RFC 7296 3.3.1: "When a proposal is made, the first proposal in an SA payload MUST be
+        // 1, and subsequent proposals MUST be one more than the previous proposal".
         // A responder's single proposal carries the number it accepted, so the first number is
         // free here; see `starts_at_one` for requests.
         for pair in self.proposals.windows(2) {
@@ -164,12 +165,15 @@ impl SaPayload {
         Ok(())
     }
 
-    /// RFC 7296 3.3.1: "The first Proposal MUST have a Proposal Num of one (1)" (in a request).
+    /// RFC 7296 3.3.1: "the first proposal in an SA payload MUST be 1" when a proposal is made.
     pub fn starts_at_one(&self) -> bool {
         self.proposals.first().is_some_and(|p| p.num == 1)
     }
 
     /// Parses the SA payload body (after the generic payload header).
+    ///
+    /// RFC 7296 3.3: "When parsing an SA, an implementation MUST check that the total Payload
+    /// Length is consistent with the payload's internal lengths and counts."
     pub fn parse(body: &[u8]) -> Result<Self> {
         let mut proposals = Vec::new();
         let mut off = 0;
