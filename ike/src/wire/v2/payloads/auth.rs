@@ -104,6 +104,39 @@ impl AuthPayload {
     }
 }
 
+/// DER AlgorithmIdentifiers commonly carried in RFC 7427 AUTH payloads (RFC 7427 Appendix A
+/// layout: RSA PKCS#1 v1.5 with NULL parameters, ECDSA and EdDSA without parameters).
+pub mod algorithm_identifiers {
+    /// sha256WithRSAEncryption, OID 1.2.840.113549.1.1.11 (RFC 4055).
+    pub const SHA256_WITH_RSA: &[u8] = &[
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
+    ];
+    /// sha384WithRSAEncryption, OID 1.2.840.113549.1.1.12 (RFC 4055).
+    pub const SHA384_WITH_RSA: &[u8] = &[
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c, 0x05, 0x00,
+    ];
+    /// sha512WithRSAEncryption, OID 1.2.840.113549.1.1.13 (RFC 4055).
+    pub const SHA512_WITH_RSA: &[u8] = &[
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d, 0x05, 0x00,
+    ];
+    /// ecdsa-with-SHA256, OID 1.2.840.10045.4.3.2 (RFC 5758).
+    pub const ECDSA_WITH_SHA256: &[u8] = &[
+        0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+    ];
+    /// ecdsa-with-SHA384, OID 1.2.840.10045.4.3.3 (RFC 5758).
+    pub const ECDSA_WITH_SHA384: &[u8] = &[
+        0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03,
+    ];
+    /// ecdsa-with-SHA512, OID 1.2.840.10045.4.3.4 (RFC 5758).
+    pub const ECDSA_WITH_SHA512: &[u8] = &[
+        0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04,
+    ];
+    /// id-Ed25519, OID 1.3.101.112 (RFC 8410; used in IKEv2 by RFC 8420).
+    pub const ED25519: &[u8] = &[0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
+    /// id-Ed448, OID 1.3.101.113 (RFC 8410).
+    pub const ED448: &[u8] = &[0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71];
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -132,6 +165,28 @@ mod tests {
         bad[4] = 0;
         assert!(AuthPayload::parse(&bad).is_err());
         assert!(AuthPayload::parse(&b[..4]).is_err());
+    }
+
+    #[test]
+    fn algorithm_identifiers_are_well_formed_der() {
+        use super::algorithm_identifiers::*;
+        for a in [
+            SHA256_WITH_RSA,
+            SHA384_WITH_RSA,
+            SHA512_WITH_RSA,
+            ECDSA_WITH_SHA256,
+            ECDSA_WITH_SHA384,
+            ECDSA_WITH_SHA512,
+            ED25519,
+            ED448,
+        ] {
+            // SEQUENCE whose length covers the rest; first element an OBJECT IDENTIFIER.
+            assert_eq!(a[0], 0x30);
+            assert_eq!(a[1] as usize, a.len() - 2);
+            assert_eq!(a[2], 0x06);
+            let oid_end = 4 + a[3] as usize;
+            assert!(a.len() == oid_end || a[oid_end..] == [0x05, 0x00]);
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub use delete::DeletePayload;
 pub use id::{IdPayload, Identification};
 pub use ke::KePayload;
 pub use nonce::NoncePayload;
-pub use notify::NotifyPayload;
+pub use notify::{nat_detection_input, NotifyPayload};
 pub use sa::{Proposal, SaPayload, Transform, TransformAttribute};
 pub use sk::{pad_plaintext, strip_padding, SkParts, SkPayload, SkfPayload};
 pub use ts::{TrafficSelector, TsPayload};

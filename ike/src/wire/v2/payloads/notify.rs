@@ -2,6 +2,8 @@
 //! daemon reads: INVALID_KE_PAYLOAD's group, SIGNATURE_HASH_ALGORITHMS' list (RFC 7427 4).
 //! It never decides how to react to a notification.
 
+use std::net::{IpAddr, SocketAddr};
+
 use crate::wire::v2::registry::{DhId, HashAlgorithm, NotifyType, ProtocolId};
 use crate::wire::v2::util::{count8, slice, u16_at, u8_at, Writer};
 use crate::wire::{Error, Result};
@@ -49,6 +51,25 @@ impl NotifyPayload {
             NotifyType::INVALID_KE_PAYLOAD,
             group.0.to_be_bytes().to_vec(),
         )
+    }
+
+    /// COOKIE (RFC 7296 2.6): "The data associated with this notification MUST be between 1
+    /// and 64 octets in length, inclusive."
+    pub fn cookie(data: Vec<u8>) -> Result<Self> {
+        check_cookie(&data)?;
+        Ok(Self::new(NotifyType::COOKIE, data))
+    }
+
+    /// The data of a COOKIE notification, checked to be 1..=64 octets (RFC 7296 2.6).
+    pub fn cookie_data(&self) -> Result<&[u8]> {
+        if self.ty != NotifyType::COOKIE {
+            return Err(Error::Invalid {
+                what: "COOKIE",
+                detail: "not a COOKIE notification",
+            });
+        }
+        check_cookie(&self.data)?;
+        Ok(&self.data)
     }
 
     /// The hash algorithm list of a SIGNATURE_HASH_ALGORITHMS notification.
@@ -117,6 +138,32 @@ impl NotifyPayload {
     }
 }
 
+fn check_cookie(data: &[u8]) -> Result<()> {
+    if (1..=64).contains(&data.len()) {
+        Ok(())
+    } else {
+        Err(Error::BadLength {
+            what: "COOKIE data",
+            length: data.len(),
+        })
+    }
+}
+
+/// The input of the NAT_DETECTION_SOURCE_IP / _DESTINATION_IP hash (RFC 7296 2.23):
+/// `SPIs | IP | Port` with the IKE SPIs, the address (4 or 16 octets) and the UDP port in
+/// network order. The caller hashes it with SHA-1; this module does no crypto.
+pub fn nat_detection_input(spi_i: u64, spi_r: u64, addr: SocketAddr) -> Vec<u8> {
+    let mut v = Vec::with_capacity(16 + 16 + 2);
+    v.extend_from_slice(&spi_i.to_be_bytes());
+    v.extend_from_slice(&spi_r.to_be_bytes());
+    match addr.ip() {
+        IpAddr::V4(a) => v.extend_from_slice(&a.octets()),
+        IpAddr::V6(a) => v.extend_from_slice(&a.octets()),
+    }
+    v.extend_from_slice(&addr.port().to_be_bytes());
+    v
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -142,6 +189,26 @@ mod tests {
                 .invalid_ke_group()
                 .unwrap(),
             DhId::ECP_256
+        );
+    }
+
+    #[test]
+    fn cookie_and_nat_detection() {
+        assert!(NotifyPayload::cookie(vec![]).is_err());
+        assert!(NotifyPayload::cookie(vec![0; 65]).is_err());
+        let c = NotifyPayload::cookie(vec![7; 64]).unwrap();
+        assert_eq!(c.cookie_data().unwrap(), &[7; 64][..]);
+        assert!(NotifyPayload::new(NotifyType::COOKIE, vec![])
+            .cookie_data()
+            .is_err());
+        let input = nat_detection_input(1, 2, "192.0.2.1:4500".parse().unwrap());
+        assert_eq!(
+            input,
+            [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 192, 0, 2, 1, 0x11, 0x94]
+        );
+        assert_eq!(
+            nat_detection_input(1, 2, "[::1]:500".parse().unwrap()).len(),
+            34
         );
     }
 
