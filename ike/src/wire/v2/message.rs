@@ -74,9 +74,10 @@ pub fn emit_payload_chain(payloads: &[Payload], buf: &mut [u8]) -> Result<Payloa
             });
         }
         let len = p.buffer_len();
+        let available = buf.len();
         let dst = buf.get_mut(off..off + len).ok_or(Error::BufferTooSmall {
             needed: off + len,
-            available: off,
+            available,
         })?;
         p.emit(dst, following.unwrap_or(PayloadType::NONE))?;
         off += len;
