@@ -1,4 +1,5 @@
-//! The Vendor ID payload (RFC 7296 3.12): an opaque identifier, kept as bytes.
+//! The Vendor ID payload (RFC 7296 3.12): an opaque identifier, kept as bytes; this module
+//! never interprets or matches vendor IDs.
 
 use crate::wire::v2::util::check_out;
 use crate::wire::Result;

@@ -1,5 +1,6 @@
 //! The IKEv2 Notify Message Types registry (RFC 7296 3.10.1 and IANA additions) as an open
-//! newtype. Error types are below 16384, status types from 16384 up (RFC 7296 3.10.1).
+//! newtype. Error types are below 16384, status types from 16384 up (RFC 7296 3.10.1). It never
+//! decides how to react to a notification.
 
 use super::registry;
 
