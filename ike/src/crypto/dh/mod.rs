@@ -43,3 +43,9 @@ pub fn start(group: DhGroup, rng: &dyn Random) -> Result<Box<dyn KeyExchange>> {
         _ => Ok(Box::new(modp::ModpKe::generate(group, rng)?)),
     }
 }
+
+/// The prime p of a MODP group, big-endian (None for ECP/X25519 groups). Public data, exposed
+/// for range checks and tests.
+pub fn modp_prime(group: DhGroup) -> Option<Vec<u8>> {
+    modp::params(group).map(|p| p.p)
+}
