@@ -86,7 +86,7 @@ impl CertPublicKey {
 fn parse(der: &[u8]) -> core::result::Result<X509Certificate<'_>, CertError> {
     match X509Certificate::from_der(der) {
         // Trailing bytes after the certificate are refused.
-        Ok((rest, cert)) if rest.is_empty() => Ok(cert),
+        Ok(([], cert)) => Ok(cert),
         _ => Err(CertError::Malformed),
     }
 }
