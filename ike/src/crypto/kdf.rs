@@ -154,3 +154,42 @@ pub fn child_sa_keys(
         integ_r: get(2 * e + a, a)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aead_suite_has_no_integrity_keys_and_salted_encryption_keys() {
+        // RFC 5282 7.1: SK_ai/SK_ar are empty; SK_ei/SK_er carry key || 4-byte salt.
+        let suite = IkeSuite {
+            encr: EncrAlg::AesGcm16 { key_bits: 256 },
+            integ: None,
+            prf: PrfAlg::HmacSha384,
+        };
+        let s = Secret::from_slice(&[1; 48]);
+        let k = ike_sa_keys(suite, &s, b"ni", b"nr", &[1; 8], &[2; 8]).unwrap();
+        assert!(k.sk_ai.is_empty() && k.sk_ar.is_empty());
+        assert_eq!((k.sk_ei.len(), k.sk_er.len()), (36, 36));
+        assert_eq!((k.sk_d.len(), k.sk_pi.len(), k.sk_pr.len()), (48, 48, 48));
+        let all = PrfAlg::HmacSha384
+            .prf_plus(
+                s.expose(),
+                b"ninr\x01\x01\x01\x01\x01\x01\x01\x01\x02\x02\x02\x02\x02\x02\x02\x02",
+                48 * 3 + 72,
+            )
+            .unwrap();
+        assert_eq!(k.sk_ei.expose(), &all.expose()[48..84]);
+        assert_eq!(k.sk_pr.expose(), &all.expose()[48 * 2 + 72..]);
+        // An integrity transform passed with an AEAD is ignored for key sizing.
+        let suite2 = IkeSuite {
+            integ: Some(IntegAlg::HmacSha256_128),
+            ..suite
+        };
+        assert_eq!(
+            ike_sa_keys(suite2, &s, b"ni", b"nr", &[1; 8], &[2; 8]).unwrap(),
+            k
+        );
+        assert_eq!(format!("{:?}", k.sk_d), "<redacted>");
+    }
+}

@@ -151,3 +151,27 @@ pub fn quick_mode_keymat(
     out.truncate(len);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_ivs_are_truncated_hashes() {
+        // RFC 2409 appendix B, checked against ring's digest directly.
+        let d = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, b"gxigxr");
+        assert_eq!(
+            phase1_iv(PrfAlg::HmacSha1, b"gxi", b"gxr", 16).unwrap(),
+            &d.as_ref()[..16]
+        );
+        let d = ring::digest::digest(
+            &ring::digest::SHA256,
+            &[b"blk".as_slice(), &[0, 0, 1, 2]].concat(),
+        );
+        assert_eq!(
+            phase2_iv(PrfAlg::HmacSha256, b"blk", 0x0102, 16).unwrap(),
+            &d.as_ref()[..16]
+        );
+        assert!(phase1_iv(PrfAlg::HmacSha1, b"a", b"b", 21).is_err());
+    }
+}
