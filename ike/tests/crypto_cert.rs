@@ -86,6 +86,54 @@ const LEAF_PKCS8: &str = concat!(
     "73fe58495c9db5f05d0f10c4f92858cd98c00f09e41fb54a36904c3c6152079615808555a48820ac34ec",
 );
 
+/// RSA-2048 end entity rsa.example.test signed by INTERMEDIATE, CA:FALSE.
+const RSA_LEAF: &str = concat!(
+    "308202783082021ea00302010202147a50a78234bafe8bc4fc045ff83e192948dbdafa300a06082a8648ce3d04030230",
+    "223120301e06035504030c177866726d64207465737420696e7465726d6564696174653020170d323631313231323331",
+    "3933365a180f32313236313032383233313933365a301b3119301706035504030c107273612e6578616d706c652e7465",
+    "737430820122300d06092a864886f70d01010105000382010f003082010a0282010100c56f7aeea1063b5cfc620a8890",
+    "306e7cd94b66e007ccf032f04edb9f31de8439adcad255a9618677fa57b74a13d5f087b8cb00b8ba2c1e2689096d6a1b",
+    "4728e560eff63cd68e9169d6b98ab1a43c8621bf73abcf12c1f28503b0d0b2fbcb1125935cdc2fe82c71a4624cb65256",
+    "53cf3a160f9299bf586ff1d1e2eafa0b11de1c92ea7f4311333bc28aebd8911112894c4f9e6d8e2a34d4a05a4f6efb4f",
+    "03923b549c066b23c3fbc1e468b77c6d1fb9f88216802622490f92f426ed89d040010e0b91fe6a2301f215f7bf2f0d47",
+    "27dc87e240712992368fbfe77d06d77925910d8439b17bc6187beef0d9239bc309e65b0a0f82290c2dfc7ca1233734f6",
+    "8721b50203010001a36c306a300c0603551d130101ff04023000301a0603551d1104133011820f67772e6578616d706c",
+    "652e74657374301d0603551d0e041604146cf33bdf7cec751ddabcd845fcbdf5af3e96192c301f0603551d2304183016",
+    "8014806bb254bfa2e1039616dcf4d647d67c0088fd13300a06082a8648ce3d0403020348003045022053065915a0c01b",
+    "b3a661ecb16d8f19669f960b04076cc5351d51cfcb463ac8bf02210098c63c4f9d7094c2961fd71558757d6c07d22086",
+    "7d0daf9dd74d3331ed0f2081",
+);
+
+/// RSA_LEAF's private key (test only), PKCS#8.
+const RSA_PKCS8: &str = concat!(
+    "308204be020100300d06092a864886f70d0101010500048204a8308204a40201000282010100c56f7aeea1063b5cfc62",
+    "0a8890306e7cd94b66e007ccf032f04edb9f31de8439adcad255a9618677fa57b74a13d5f087b8cb00b8ba2c1e268909",
+    "6d6a1b4728e560eff63cd68e9169d6b98ab1a43c8621bf73abcf12c1f28503b0d0b2fbcb1125935cdc2fe82c71a4624c",
+    "b6525653cf3a160f9299bf586ff1d1e2eafa0b11de1c92ea7f4311333bc28aebd8911112894c4f9e6d8e2a34d4a05a4f",
+    "6efb4f03923b549c066b23c3fbc1e468b77c6d1fb9f88216802622490f92f426ed89d040010e0b91fe6a2301f215f7bf",
+    "2f0d4727dc87e240712992368fbfe77d06d77925910d8439b17bc6187beef0d9239bc309e65b0a0f82290c2dfc7ca123",
+    "3734f68721b50203010001028201003b21e6fb469e13b48760a3d00003896bfa36d3a280a398436166f4ef4aa3df0d59",
+    "687833b0cde554d4d565af999e477296ddb223219b6a125793cbc1ee56934094167ab500fbe540824fc2e2ee92340832",
+    "8ba5e718b29efcc8bcb1dd117de1ee53a309cd8d679647ca2b38a61375f98867a8155bd80bd8476079eaafa6161d6401",
+    "27e6188d5919fc3356a5141d538093d8adb4f13affcdd18e7f5d61fa5d84e3e5c310e8f31d1357b8c52701f504f0ca28",
+    "60506d84526ea054f83e6fe2c1acdff9defe0a4f61c274514d2e0d378efcf09f45b7059d5295099323c5dc3da90a315e",
+    "5f2280efc74e9b461ddd73f8d71f2003fa006cb5b130bf4c8cc58aafde6b2702818100f8155188acb16cc3205c096315",
+    "3c04a61ecd0eac89e8da1ffdcf2a1ae70ec8c22fb845363f54892adce420dbea18b2665d65b5c475e48cc831a9a7b29a",
+    "c1d8af81325b53ebf3db33dbea0452ca55e3a05cb41e7d1ae4e595108f07b58baf30034e7ef5c5ce30378260a3537fd2",
+    "e3475de3ed480399e462a9b0ec8252c977131b02818100cbbc66cd39f2bb0baf4f3cf74ad20368ac6cd888aa691e07c4",
+    "bab32efd2de3a317b0fdf36323fc54f8067e0074f4c93395b3bf473bc5fba00833013fede3d7077e46fd0407551ea2c7",
+    "584f0a1a452cb19a29de9e8efcf6ad7e9f5d653159a973a2da9dde835a1a041fe01ad492d3646f10b47da8228763adde",
+    "4c9a7432c61b6f02818100c3b565b5f1aea283a8a292d134ae3d68a3c1d702ac6522b6bc2ed323980624c0748ee522ef",
+    "810c18e15ba2c47a7ff335281715f71f9e26a5c3eff818c1578d4e9f188fcdbbc58bb6f4953fc5e4532f9891a992a7d5",
+    "30a02121880467e703545837739705ee2c418e3c187cc5c9237d688767e838d70dc1fbe6541e579b11b1e30281810094",
+    "6cf833f1509de6205cc8dc9c1cae3116d4e1578756b7730f66b8ddb5c335c0fea48a0e439ed6d90c2ca6a52c8f9cf940",
+    "c9c7c35c8f9b067692ba095a051005bc807919f34196e51df77ef5ac37d31cbc645e740355d55c8610121983bf7f8ce8",
+    "0afed239bd6d90adac35bfc20bd1727ca8119769385b6d32b37a1ec752be6f02818028c0d4351692cfb8fff2685a08ef",
+    "a76f4044318263c8d8c6fef56e1c2546e830598fe22f724d52169b4a73c5ef4610571ebb66b1907a7a64d21cf767756b",
+    "b36042d478afb02bc8997760ba3b7ee288eca0d7fbc030b85562af2a737f7c52e94e2353bc12db10a54935462bf24be4",
+    "76ffd784ad79b661faaa7a17a4b21bc7e343",
+);
+
 /// 2030-03-17, inside every certificate's validity.
 const NOW: i64 = 1_900_000_000;
 
@@ -178,4 +226,40 @@ fn path_failures() {
     let i = tampered.len() / 2;
     tampered[i] ^= 1;
     assert!(verify_chain(&tampered, &[&int], &[&root], NOW).is_err());
+}
+
+#[test]
+fn rsa_leaf_pkcs1_and_pss_signatures() {
+    let (root, int, leaf) = (h(ROOT), h(INTERMEDIATE), h(RSA_LEAF));
+    let key = verify_chain(&leaf, &[&int], &[&root], NOW).unwrap();
+    assert!(matches!(key, CertPublicKey::Rsa(_)));
+    let kp = ring::signature::RsaKeyPair::from_pkcs8(&h(RSA_PKCS8)).unwrap();
+    let rng = ring::rand::SystemRandom::new();
+    let encodings: [(&'static dyn ring::signature::RsaEncoding, SigScheme); 4] = [
+        (
+            &ring::signature::RSA_PKCS1_SHA256,
+            SigScheme::RsaPkcs1Sha256,
+        ),
+        (
+            &ring::signature::RSA_PKCS1_SHA384,
+            SigScheme::RsaPkcs1Sha384,
+        ),
+        (&ring::signature::RSA_PSS_SHA256, SigScheme::RsaPssSha256),
+        (&ring::signature::RSA_PSS_SHA512, SigScheme::RsaPssSha512),
+    ];
+    for (enc, scheme) in encodings {
+        let mut sig = vec![0; kp.public().modulus_len()];
+        kp.sign(enc, &rng, b"auth octets", &mut sig).unwrap();
+        assert!(
+            key.verify(scheme, b"auth octets", &sig).is_ok(),
+            "{scheme:?}"
+        );
+        assert!(
+            key.verify(scheme, b"auth octetz", &sig).is_err(),
+            "{scheme:?}"
+        );
+        assert!(key
+            .verify(SigScheme::EcdsaP256Sha256Der, b"auth octets", &sig)
+            .is_err());
+    }
 }

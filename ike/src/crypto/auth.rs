@@ -53,7 +53,10 @@ pub fn verify_psk_auth(
 /// Signature schemes accepted for verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigScheme {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7427 / auth method 1 uses SHA-1: not offered).
+    /// RSASSA-PKCS1-v1_5 with SHA-1: RFC 7296 3.8 auth method 1 (RSA Digital Signature) is
+    /// defined with SHA-1; kept for interoperability, prefer RFC 7427 with SHA-2.
+    RsaPkcs1Sha1,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7427).
     RsaPkcs1Sha256,
     /// RSASSA-PKCS1-v1_5 with SHA-384.
     RsaPkcs1Sha384,
@@ -84,6 +87,7 @@ pub fn verify_signature(
     sig: &[u8],
 ) -> Result<()> {
     let alg: &dyn signature::VerificationAlgorithm = match scheme {
+        SigScheme::RsaPkcs1Sha1 => &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
         SigScheme::RsaPkcs1Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
         SigScheme::RsaPkcs1Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
         SigScheme::RsaPkcs1Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,

@@ -14,6 +14,7 @@ pub mod cert;
 pub mod cipher;
 pub mod dh;
 pub mod ids;
+pub mod ids_v1;
 pub mod integ;
 pub mod kdf;
 pub mod kdf_v1;
