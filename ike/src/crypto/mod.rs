@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod auth;
+pub mod auth_v1;
 pub mod cert;
 pub mod cipher;
 pub mod dh;
@@ -19,6 +20,7 @@ pub mod integ;
 pub mod kdf;
 pub mod kdf_v1;
 pub mod kernel;
+pub mod natd;
 pub mod prf;
 pub mod provider;
 pub mod secret;
