@@ -24,6 +24,7 @@ pub mod natd;
 pub mod prf;
 pub mod provider;
 pub mod secret;
+pub mod sig_alg;
 
 pub use dh::KeyExchange;
 pub use ids::{DhGroup, EncrAlg, IntegAlg, PrfAlg};
