@@ -16,6 +16,7 @@ pub mod model;
 pub mod net;
 pub mod netlink;
 pub mod ops;
+pub mod reconcile;
 pub mod state;
 #[cfg(test)]
 mod testutil;
@@ -32,4 +33,5 @@ pub use net::{
 };
 pub use netlink::NetlinkKernel;
 pub use ops::{KernelBackend, KernelEvent, KernelOp, Ownership};
+pub use reconcile::{flush_owned, reconcile};
 pub use state::{DesiredKernel, InstalledSa, KernelState, LarvalSa};

@@ -228,6 +228,11 @@ impl MemoryKernel {
                 if !self.route_devs_exist(r) {
                     return Err(Errno::ENODEV);
                 }
+                if let NextHops::Multipath(h) = &r.nexthops {
+                    if r.dst.addr().is_ipv6() && h.iter().any(|n| n.via.is_none()) {
+                        return Err(Errno::EINVAL); // like the kernel: no device-only v6 ECMP
+                    }
+                }
                 let st = &mut self.state;
                 match st.routes.iter_mut().find(|k| k.id() == r.id()) {
                     Some(_) if matches!(op, KernelOp::AddRoute(_)) => return Err(Errno::EEXIST),

@@ -30,8 +30,10 @@ pub enum LinkKind {
         /// Output key (mark of outbound SAs/policies).
         okey: u32,
     },
-    /// A dummy device (labs and tests).
+    /// A dummy device (labs).
     Dummy,
+    /// A Linux bridge (labs and tests; the build machine's kernel has no dummy driver).
+    Bridge,
     /// Anything else a snapshot finds (`kind` string from IFLA_INFO_KIND, or empty).
     Other(String),
 }
@@ -97,7 +99,9 @@ pub enum NextHops {
         /// Gateway, if any.
         via: Option<IpAddr>,
     },
-    /// ECMP (`nexthop dev A weight 1 nexthop dev B weight 2`).
+    /// ECMP (`nexthop dev A weight 1 nexthop dev B weight 2`). IPv6 refuses device-only
+    /// members (EINVAL "Device only routes can not be added for IPv6 using the multipath
+    /// API"): give each IPv6 member a gateway (a link-local address works on tunnel links).
     Multipath(Vec<NextHop>),
     /// Drop (`blackhole`), so a missing tunnel never leaks cleartext.
     Blackhole,

@@ -248,7 +248,7 @@ impl Ownership {
         match &l.kind {
             LinkKind::Xfrm { if_id, .. } => self.if_ids.contains(if_id),
             LinkKind::Vti { ikey, .. } => self.if_ids.contains(ikey),
-            LinkKind::Dummy | LinkKind::Other(_) => false,
+            LinkKind::Dummy | LinkKind::Bridge | LinkKind::Other(_) => false,
         }
     }
 

@@ -13,7 +13,9 @@ use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
 use rtnetlink::packet_route::link::{
     InfoData, InfoKind, InfoVti, InfoXfrm, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
-use rtnetlink::{Handle, LinkDummy, LinkMessageBuilder, LinkUnspec, LinkVti, LinkVti6, LinkXfrm};
+use rtnetlink::{
+    Handle, LinkBridge, LinkDummy, LinkMessageBuilder, LinkUnspec, LinkVti, LinkVti6, LinkXfrm,
+};
 
 use super::NlError;
 use crate::error::Errno;
@@ -134,6 +136,7 @@ fn kind_from(infos: &[LinkInfo], names: &HashMap<u32, String>) -> LinkKind {
             }
         }
         (Some(InfoKind::Dummy), _) => LinkKind::Dummy,
+        (Some(InfoKind::Bridge), _) => LinkKind::Bridge,
         (Some(k), _) => LinkKind::Other(k.to_string()),
         (None, _) => LinkKind::Other(String::new()),
     }
@@ -191,6 +194,7 @@ pub(crate) async fn add_link(h: &Handle, l: &Link) -> Result<(), NlError> {
             return Err(NlError::errno(Errno::EINVAL).with("VTI local/remote families differ"))
         }
         LinkKind::Dummy => finish(LinkDummy::new(&l.name), l),
+        LinkKind::Bridge => finish(LinkMessageBuilder::<LinkBridge>::new(&l.name), l),
         LinkKind::Other(k) => {
             return Err(NlError::errno(Errno::EOPNOTSUPP).with(format!("cannot create kind {k:?}")))
         }
