@@ -286,6 +286,12 @@ impl KernelBackend for MemoryKernel {
         if let Some(errno) = self.failures.pop_front() {
             return Err(KernelError::new(op.to_string(), errno).with_message("injected failure"));
         }
+        if let KernelOp::AddSa(sa) | KernelOp::UpdateSa(sa) = op {
+            // Refuse exactly what NetlinkKernel's encoder refuses.
+            if let Err(why) = crate::netlink::check_sa(sa) {
+                return Err(KernelError::new(op.to_string(), Errno::EINVAL).with_message(why));
+            }
+        }
         self.exec(op)
             .map_err(|errno| KernelError::new(op.to_string(), errno))?;
         self.log.push(op.clone());

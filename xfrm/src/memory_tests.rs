@@ -222,3 +222,18 @@ fn op_log_debug_never_shows_keys() {
     assert!(dbg.contains("<redacted>"));
     assert!(!dbg.contains("[7, 7"), "{dbg}");
 }
+
+#[test]
+fn sas_the_encoder_refuses_are_einval_here_too() {
+    let mut k = MemoryKernel::new();
+    let mut s = sa("192.0.2.1", "198.51.100.1", 0x1000, OUR_REQID);
+    s.replay_window = 8192;
+    let e = k.apply(&KernelOp::AddSa(s.clone())).unwrap_err();
+    assert_eq!(e.errno, Errno::EINVAL);
+    assert!(e.to_string().contains("replay window"), "{e}");
+    s.replay_window = 64;
+    k.apply(&KernelOp::AddSa(s.clone())).unwrap();
+    assert!(k.advance_counters(&s.id(), 100, 2));
+    let c = k.sa_counters(&s.id()).unwrap().unwrap();
+    assert_eq!((c.bytes, c.packets), (100, 2));
+}

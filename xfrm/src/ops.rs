@@ -206,6 +206,11 @@ pub trait KernelBackend {
     fn snapshot(&mut self) -> Result<KernelState>;
     /// Next pending event, if any (never blocks).
     fn poll_event(&mut self) -> Option<KernelEvent>;
+    /// Counters of one SA (`None` if there is no such complete SA). The default reads a
+    /// whole snapshot; `NetlinkKernel` asks for just that SA (XFRM_MSG_GETSA).
+    fn sa_counters(&mut self, id: &crate::model::SaId) -> Result<Option<crate::model::SaCounters>> {
+        Ok(self.snapshot()?.sa(id).map(|s| s.counters))
+    }
 }
 
 /// Which kernel objects belong to this daemon. Objects outside these tags are never

@@ -12,7 +12,8 @@ use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
 use netlink_packet_xfrm::{XfrmAttrs, XfrmMessage};
 
 use super::wire::Wire;
-use super::xfrm_codec::{dir_from, policy_from_nl, sel_from_nl};
+use super::xfrm_codec::sel_from_nl;
+use super::xfrm_codec_policy::{dir_from, policy_from_nl};
 use crate::model::{Mark, Proto, SaId};
 use crate::ops::KernelEvent;
 

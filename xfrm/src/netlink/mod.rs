@@ -16,6 +16,7 @@ mod rt_route;
 mod wire;
 mod xfrm_client;
 mod xfrm_codec;
+mod xfrm_codec_policy;
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use rtnetlink::Handle;
 use tokio::sync::Notify;
 
 use crate::error::{Errno, KernelError, Result};
-use crate::model::SpiRequest;
+use crate::model::{SaCounters, SaId, SpiRequest};
 use crate::ops::{KernelBackend, KernelEvent, KernelOp};
 use crate::state::KernelState;
 use xfrm_client::XfrmClient;
@@ -61,6 +62,12 @@ impl NlError {
     }
 }
 
+/// The encoder's verdict on an SA, shared with `MemoryKernel` so both backends refuse the
+/// same SAs (EINVAL) before any kernel sees them.
+pub(crate) fn check_sa(sa: &crate::model::Sa) -> std::result::Result<(), String> {
+    xfrm_codec::sa_to_nl(sa).map(|_| ()).map_err(|e| e.0)
+}
+
 impl From<std::io::Error> for NlError {
     fn from(e: std::io::Error) -> Self {
         NlError {
@@ -76,6 +83,7 @@ enum Job {
     AllocSpi(SpiRequest, SyncSender<Result<u32>>),
     Apply(KernelOp, SyncSender<Result<()>>),
     Snapshot(SyncSender<Result<KernelState>>),
+    GetSa(SaId, SyncSender<Result<Option<SaCounters>>>),
 }
 
 /// The kernel over netlink.
@@ -166,6 +174,11 @@ impl KernelBackend for NetlinkKernel {
     fn poll_event(&mut self) -> Option<KernelEvent> {
         self.events.try_recv().ok()
     }
+
+    fn sa_counters(&mut self, id: &SaId) -> Result<Option<SaCounters>> {
+        let what = format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
+        self.call(&what, |tx| Job::GetSa(*id, tx))
+    }
 }
 
 fn worker_main(
@@ -204,6 +217,19 @@ fn worker_main(
                     let r = run_op(&xfrm, &rth, &op)
                         .await
                         .map_err(|e| e.into_kernel(op.to_string()));
+                    let _ = tx.send(r);
+                }
+                Job::GetSa(id, tx) => {
+                    let what = format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
+                    let r = match xfrm.get_sa(&id).await {
+                        Ok(Some(m)) => match xfrm_codec::sa_from_nl(&m.user_sa_info, &m.nlas) {
+                            Some(DecodedSa::Full(i)) => Ok(Some(i.counters)),
+                            _ => Ok(None),
+                        },
+                        Ok(None) => Ok(None),
+                        Err(e) if e.errno == Errno::ESRCH => Ok(None),
+                        Err(e) => Err(e.into_kernel(what)),
+                    };
                     let _ = tx.send(r);
                 }
                 Job::Snapshot(tx) => {
@@ -273,8 +299,10 @@ async fn snapshot(x: &XfrmClient, h: &Handle) -> std::result::Result<KernelState
         }
     }
     for m in x.dump_policies().await? {
-        st.policies
-            .extend(xfrm_codec::policy_from_nl(&m.user_policy_info, &m.nlas));
+        st.policies.extend(xfrm_codec_policy::policy_from_nl(
+            &m.user_policy_info,
+            &m.nlas,
+        ));
     }
     let links = rt_link::dump_links(h).await?;
     let names = links.iter().map(|(i, l)| (*i, l.name.clone())).collect();

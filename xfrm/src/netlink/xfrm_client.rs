@@ -18,7 +18,8 @@ use netlink_proto::sys::{protocols::NETLINK_XFRM, AsyncSocket, SocketAddr};
 use netlink_proto::{Connection, ConnectionHandle};
 
 use super::wire::{ext_ack_message, Wire};
-use super::xfrm_codec::{family, policy_id_to_nl, policy_to_nl, sa_id_to_nl, sa_to_nl};
+use super::xfrm_codec::{family, sa_id_to_nl, sa_to_nl};
+use super::xfrm_codec_policy::{policy_id_to_nl, policy_to_nl};
 use super::NlError;
 use crate::error::Errno;
 use crate::model::{Policy, PolicyId, Sa, SaId, SpiRequest};
@@ -50,6 +51,8 @@ pub(crate) fn connect_events() -> std::io::Result<(
     let (mut conn, _handle, messages) = netlink_proto::new_connection::<Wire>(NETLINK_XFRM)?;
     let sock = conn.socket_mut().socket_mut();
     sock.bind_auto()?;
+    // Room for bursts of ACQUIREs; an overrun still surfaces as KernelEvent::Overflow.
+    sock.set_rx_buf_sz(1 << 20)?;
     for g in EVENT_GROUPS {
         sock.add_membership(g)?;
     }
@@ -118,6 +121,17 @@ impl XfrmClient {
             nlas,
         }))
         .await
+    }
+
+    /// XFRM_MSG_GETSA for one SA (its counters are in the reply's `lifetime_cur`/`stats`).
+    pub(crate) async fn get_sa(&self, id: &SaId) -> Result<Option<state::ModifyMessage>, NlError> {
+        let (user_sa_id, nlas) = sa_id_to_nl(id);
+        let msg = XfrmMessage::GetSa(state::DelGetMessage { user_sa_id, nlas });
+        let replies = self.exchange(msg, NLM_F_REQUEST).await?;
+        Ok(replies.into_iter().find_map(|r| match r {
+            XfrmMessage::AddSa(m) => Some(m),
+            _ => None,
+        }))
     }
 
     /// XFRM_MSG_NEWPOLICY (`update = false`) or XFRM_MSG_UPDPOLICY.

@@ -7,6 +7,7 @@ use netlink_packet_xfrm::{policy, state, XfrmMessage};
 
 use super::*;
 use crate::netlink::wire::Wire;
+use crate::netlink::xfrm_codec_policy::{policy_from_nl, policy_to_nl};
 use crate::testutil::*;
 
 fn bytes_of(m: &XfrmMessage) -> Vec<u8> {
