@@ -135,9 +135,12 @@ impl MemoryKernel {
                         counters: SaCounters::default(),
                     });
                 } else if let Some(k) = st.sas.iter_mut().find(|s| s.sa.id() == id) {
-                    // Like xfrm_state_update on a live SA: only lifetimes and encap change.
+                    // Like xfrm_state_update on a live SA: lifetimes change, and the ports of
+                    // an existing encapsulation; keys and everything else stay.
                     k.sa.lifetime = sa.lifetime;
-                    k.sa.encap = sa.encap;
+                    if k.sa.encap.is_some() && sa.encap.is_some() {
+                        k.sa.encap = sa.encap;
+                    }
                 } else {
                     return Err(Errno::ESRCH);
                 }

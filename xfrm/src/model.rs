@@ -187,9 +187,10 @@ pub struct Sa {
     pub mode: Mode,
     /// Request id binding the SA to policy templates; also our ownership tag.
     pub reqid: u32,
-    /// xfrm interface id (`if_id`), `None` for none.
+    /// xfrm interface id (`if_id`), `None` for none (`Some(0)` is refused: the kernel
+    /// cannot tell it from none).
     pub if_id: Option<u32>,
-    /// Mark the SA matches (`mark`).
+    /// Mark the SA matches (`mark`); `Some` with value and mask 0 is refused likewise.
     pub mark: Option<Mark>,
     /// Algorithms and keys.
     pub crypto: SaCrypto,
@@ -222,14 +223,16 @@ impl Sa {
         self.esn || self.replay_window > 32
     }
 
-    /// True when two SAs with the same id differ only in what XFRM_MSG_UPDSA can change in a
-    /// live SA (lifetimes, encapsulation ports).
+    /// True when two SAs with the same id differ only in what XFRM_MSG_UPDSA changes in a
+    /// live SA: lifetimes, and the ports of an existing UDP encapsulation (the kernel's
+    /// `xfrm_state_update` cannot add or remove encapsulation, nor change keys).
     pub fn updatable_to(&self, other: &Sa) -> bool {
-        Sa {
-            lifetime: other.lifetime,
-            encap: other.encap,
-            ..self.clone()
-        } == *other
+        self.encap.is_some() == other.encap.is_some()
+            && Sa {
+                lifetime: other.lifetime,
+                encap: other.encap,
+                ..self.clone()
+            } == *other
     }
 }
 

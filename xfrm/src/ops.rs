@@ -166,7 +166,8 @@ pub enum KernelEvent {
     },
     /// XFRM_MSG_EXPIRE: soft (rekey now) or hard (SA gone) limit reached.
     Expire {
-        /// Which SA.
+        /// Which SA. `mark` is always `None` (netlink-packet-xfrm 0.5 drops the attributes of
+        /// EXPIRE messages): match on dst, SPI and protocol.
         id: SaId,
         /// Its reqid.
         reqid: u32,
@@ -175,7 +176,7 @@ pub enum KernelEvent {
     },
     /// XFRM_MSG_MAPPING: the peer's NAT mapping changed (RFC 3948).
     Mapping {
-        /// Which SA.
+        /// Which SA (`mark` always `None`, as for `Expire`).
         id: SaId,
         /// Its reqid.
         reqid: u32,

@@ -238,3 +238,28 @@ fn link_settings_and_policy_changes() {
         ]
     );
 }
+
+#[test]
+fn adding_or_removing_encap_replaces_the_sa() {
+    let d = desired_tunnel();
+    let mut k = state_from(&d);
+    k.sas[1].sa.encap = Some(crate::model::Encap {
+        sport: 4500,
+        dport: 4500,
+    });
+    let want = d.outbound_sas[0].clone();
+    assert_eq!(
+        k.diff(&d, &Ownership::default()),
+        vec![KernelOp::DelSa(want.id()), KernelOp::AddSa(want)]
+    );
+    // Changed NAT-T ports of an existing encapsulation are an in-place update.
+    let mut d2 = d.clone();
+    d2.outbound_sas[0].encap = Some(crate::model::Encap {
+        sport: 4500,
+        dport: 31000,
+    });
+    assert_eq!(
+        k.diff(&d2, &Ownership::default()),
+        vec![KernelOp::UpdateSa(d2.outbound_sas[0].clone())]
+    );
+}

@@ -119,6 +119,14 @@ pub(crate) fn mark_attr(m: &Option<Mark>, nlas: &mut Vec<XfrmAttrs>) {
 
 /// XFRM_MSG_NEWSA / UPDSA body for `sa`.
 pub(crate) fn sa_to_nl(sa: &Sa) -> Result<(UserSaInfo, Vec<XfrmAttrs>), EncodeError> {
+    if sa.if_id == Some(0) {
+        return Err(EncodeError(
+            "if_id 0 is not an interface id (use None)".into(),
+        ));
+    }
+    if sa.mark == Some(Mark { value: 0, mask: 0 }) {
+        return Err(EncodeError("mark 0/0 is no mark (use None)".into()));
+    }
     if sa.src.is_ipv4() != sa.dst.is_ipv4() {
         return Err(EncodeError(
             "SA src and dst are of different families".into(),
