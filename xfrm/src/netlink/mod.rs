@@ -222,10 +222,14 @@ fn worker_main(
                 Job::GetSa(id, tx) => {
                     let what = format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
                     let r = match xfrm.get_sa(&id).await {
-                        Ok(Some(m)) => match xfrm_codec::sa_from_nl(&m.user_sa_info, &m.nlas) {
-                            Some(DecodedSa::Full(i)) => Ok(Some(i.counters)),
-                            _ => Ok(None),
-                        },
+                        Ok(Some(mut m)) => {
+                            let found = xfrm_codec::sa_from_nl(&m.user_sa_info, &m.nlas);
+                            wire::scrub_keys(&mut m.nlas);
+                            match found {
+                                Some(DecodedSa::Full(i)) => Ok(Some(i.counters)),
+                                _ => Ok(None),
+                            }
+                        }
                         Ok(None) => Ok(None),
                         Err(e) if e.errno == Errno::ESRCH => Ok(None),
                         Err(e) => Err(e.into_kernel(what)),
@@ -291,8 +295,10 @@ async fn run_op(x: &XfrmClient, h: &Handle, op: &KernelOp) -> std::result::Resul
 
 async fn snapshot(x: &XfrmClient, h: &Handle) -> std::result::Result<KernelState, NlError> {
     let mut st = KernelState::default();
-    for m in x.dump_sas().await? {
-        match xfrm_codec::sa_from_nl(&m.user_sa_info, &m.nlas) {
+    for mut m in x.dump_sas().await? {
+        let decoded = xfrm_codec::sa_from_nl(&m.user_sa_info, &m.nlas);
+        wire::scrub_keys(&mut m.nlas); // the copies now live in zeroizing `Key`s
+        match decoded {
             Some(DecodedSa::Full(i)) => st.sas.push(i),
             Some(DecodedSa::Larval(l)) => st.larval.push(l),
             None => {}

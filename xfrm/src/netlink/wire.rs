@@ -6,7 +6,9 @@
 //! first and turns every parse failure into `Wire::Undecodable` (instead of an error that
 //! netlink-proto would log with the raw bytes, keys included); and `Debug` prints only the
 //! message type, so netlink-proto's message tracing can never print key material. This module
-//! also decodes the kernel's extended-ack text. It never panics on kernel input.
+//! also decodes the kernel's extended-ack text, and wipes key bytes from netlink-packet-xfrm's
+//! structures when a message is dropped (the raw socket buffers inside netlink-proto are out
+//! of our reach). It never panics on kernel input.
 
 use std::fmt;
 use std::mem::size_of;
@@ -19,8 +21,9 @@ use netlink_packet_xfrm::constants::*;
 use netlink_packet_xfrm::{
     AsyncEventIdBuffer, UserAcquireBuffer, UserExpireBuffer, UserMappingBuffer,
     UserPolicyDefaultBuffer, UserPolicyExpireBuffer, UserPolicyIdBuffer, UserPolicyInfoBuffer,
-    UserReportBuffer, UserSaIdBuffer, UserSaInfoBuffer, UserSpiInfoBuffer, XfrmMessage,
+    UserReportBuffer, UserSaIdBuffer, UserSaInfoBuffer, UserSpiInfoBuffer, XfrmAttrs, XfrmMessage,
 };
+use zeroize::Zeroize;
 
 /// An XFRM netlink message, or a kernel message we could not decode.
 // Messages are moved once per request/reply; boxing would only add an allocation.
@@ -36,6 +39,39 @@ pub(crate) enum Wire {
         /// Why (no payload bytes).
         reason: String,
     },
+}
+
+/// Zeroizes the key bytes of SA algorithm attributes (outgoing requests and dump replies).
+pub(crate) fn scrub_keys(nlas: &mut [XfrmAttrs]) {
+    for a in nlas {
+        match a {
+            XfrmAttrs::EncryptionAlgAead(x) => x.alg_key.zeroize(),
+            XfrmAttrs::EncryptionAlg(x)
+            | XfrmAttrs::AuthenticationAlg(x)
+            | XfrmAttrs::CompressionAlg(x) => x.alg_key.zeroize(),
+            XfrmAttrs::AuthenticationAlgTrunc(x) => x.alg_key.zeroize(),
+            _ => {}
+        }
+    }
+}
+
+impl Wire {
+    /// Moves the message out, leaving an empty one behind (`Wire` implements `Drop`).
+    pub(crate) fn take(&mut self) -> Option<XfrmMessage> {
+        match self {
+            Wire::Msg(m) => Some(std::mem::replace(m, XfrmMessage::Other((0, Vec::new())))),
+            Wire::Undecodable { .. } => None,
+        }
+    }
+}
+
+impl Drop for Wire {
+    /// Key bytes in netlink-packet-xfrm's structures are plain `Vec<u8>`s: wipe them.
+    fn drop(&mut self) {
+        if let Wire::Msg(XfrmMessage::AddSa(m) | XfrmMessage::UpdateSa(m)) = self {
+            scrub_keys(&mut m.nlas);
+        }
+    }
 }
 
 impl fmt::Debug for Wire {

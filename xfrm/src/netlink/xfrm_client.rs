@@ -73,18 +73,17 @@ impl XfrmClient {
             .request(nl, SocketAddr::new(0, 0))
             .map_err(|e| NlError::errno(Errno::EIO).with(e.to_string()))?;
         let mut out = Vec::new();
-        while let Some(m) = replies.next().await {
-            match m.payload {
+        while let Some(mut m) = replies.next().await {
+            match &mut m.payload {
                 NetlinkPayload::Error(e) => {
                     if let Some(code) = e.code {
                         return Err(NlError {
                             errno: Errno(code.get().saturating_abs()),
-                            message: ext_ack_message(&e),
+                            message: ext_ack_message(e),
                         });
                     }
                 }
-                NetlinkPayload::InnerMessage(Wire::Msg(x)) => out.push(x),
-                NetlinkPayload::InnerMessage(Wire::Undecodable { .. }) => {}
+                NetlinkPayload::InnerMessage(w) => out.extend(w.take()),
                 NetlinkPayload::Overrun(_) => {
                     return Err(NlError::errno(Errno::ENOBUFS).with("netlink overrun during dump"))
                 }

@@ -19,7 +19,7 @@ fn bytes_of(m: &XfrmMessage) -> Vec<u8> {
 fn roundtrip_sa(sa: &Sa) -> Sa {
     let (user_sa_info, nlas) = sa_to_nl(sa).unwrap();
     let msg = XfrmMessage::AddSa(state::ModifyMessage { user_sa_info, nlas });
-    match Wire::decode(XFRM_MSG_NEWSA, &bytes_of(&msg)) {
+    match &Wire::decode(XFRM_MSG_NEWSA, &bytes_of(&msg)) {
         Wire::Msg(XfrmMessage::AddSa(m)) => match sa_from_nl(&m.user_sa_info, &m.nlas) {
             Some(DecodedSa::Full(i)) => i.sa,
             other => panic!("{other:?}"),
@@ -117,7 +117,7 @@ fn policy_roundtrips_with_template_mark_and_if_id() {
         user_policy_info,
         nlas,
     });
-    match Wire::decode(XFRM_MSG_NEWPOLICY, &bytes_of(&msg)) {
+    match &Wire::decode(XFRM_MSG_NEWPOLICY, &bytes_of(&msg)) {
         Wire::Msg(XfrmMessage::AddPolicy(m)) => {
             assert_eq!(policy_from_nl(&m.user_policy_info, &m.nlas), Some(p));
         }
@@ -134,4 +134,28 @@ fn overlong_algorithm_name_is_refused() {
         icv_bits: 128,
     };
     assert!(sa_to_nl(&s).is_err());
+}
+
+#[test]
+fn dropping_a_wire_message_wipes_its_keys() {
+    let s = sa("192.0.2.1", "198.51.100.1", 1, 1);
+    let (user_sa_info, nlas) = sa_to_nl(&s).unwrap();
+    let mut w = Wire::Msg(XfrmMessage::AddSa(state::ModifyMessage {
+        user_sa_info,
+        nlas,
+    }));
+    // What Drop does, observed before the memory is freed.
+    if let Wire::Msg(XfrmMessage::AddSa(m)) = &mut w {
+        crate::netlink::wire::scrub_keys(&mut m.nlas);
+        let keys: Vec<&Vec<u8>> = m
+            .nlas
+            .iter()
+            .filter_map(|a| match a {
+                XfrmAttrs::EncryptionAlgAead(x) => Some(&x.alg_key),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(keys.len(), 1);
+        assert!(keys[0].is_empty(), "key bytes left behind");
+    }
 }
