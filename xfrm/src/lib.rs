@@ -6,6 +6,12 @@
 //! snapshot with the configuration, adopting what matches and removing only objects tagged
 //! as ours ([`Ownership`]). This crate never negotiates keys and never decides routing policy;
 //! it only executes and observes. Key bytes live in [`Key`] and never reach `Debug` output.
+//!
+//! Daemon use: `NetlinkKernel::new()` in the daemon's network namespace; at start-up and on
+//! reload `reconcile(&mut k, &desired, &owner)`; per CHILD_SA `alloc_spi` then
+//! `apply(UpdateSa(inbound))`, `apply(AddSa(outbound))`, policies, routes; events via
+//! `poll_event` whenever `event_notify()` fires (re-`snapshot` on `KernelEvent::Overflow`).
+//! Simulations run the same code on `MemoryKernel` and assert on its op log.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 

@@ -278,9 +278,19 @@ fn acquire_event_when_traffic_hits_a_template_without_sa() {
                 mark: None,
             };
             k.apply(&KernelOp::AddPolicy(p)).unwrap();
+            let notify = k.event_notify();
             let sock = UdpSocket::bind("10.99.0.1:0").unwrap();
             // Dropped by XFRM (larval SA): the send result does not matter, the ACQUIRE does.
             let _ = sock.send_to(b"hello", "10.99.1.5:9");
+            // The async shell's wake-up fires (a stored permit if the event came first).
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                tokio::time::timeout(Duration::from_secs(5), notify.notified()).await
+            })
+            .expect("event_notify did not fire");
             let ev = wait_event(&mut k, 5, |e| matches!(e, KernelEvent::Acquire { .. }));
             match ev {
                 Some(KernelEvent::Acquire {

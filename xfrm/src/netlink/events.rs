@@ -105,3 +105,98 @@ pub(crate) fn event_from(msg: &NetlinkMessage<Wire>) -> Option<KernelEvent> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use netlink_packet_core::{Emitable, NetlinkHeader};
+    use netlink_packet_xfrm::constants::*;
+    use netlink_packet_xfrm::{
+        Address, ExpireMessage, MappingMessage, UserExpire, UserMapping, UserSaId, UserSaInfo,
+    };
+
+    use super::*;
+
+    /// Emits `m`, decodes it like the event socket does, and maps it.
+    fn through_wire(m: XfrmMessage) -> Option<KernelEvent> {
+        let mut buf = vec![0u8; m.buffer_len()];
+        m.emit(&mut buf);
+        let w = Wire::decode(m.message_type(), &buf);
+        event_from(&NetlinkMessage::new(
+            NetlinkHeader::default(),
+            NetlinkPayload::InnerMessage(w),
+        ))
+    }
+
+    #[test]
+    fn mapping_carries_old_and_new_peer() {
+        let map = UserMapping {
+            id: UserSaId {
+                daddr: Address::from_ip(&"192.0.2.1".parse().unwrap()),
+                spi: 0xc000_0001,
+                family: AF_INET,
+                proto: IPPROTO_ESP,
+            },
+            reqid: 9,
+            old_saddr: Address::from_ip(&"203.0.113.5".parse().unwrap()),
+            new_saddr: Address::from_ip(&"203.0.113.6".parse().unwrap()),
+            old_sport: 4500,
+            new_sport: 31337,
+        };
+        let ev = through_wire(XfrmMessage::Mapping(MappingMessage { map }));
+        assert_eq!(
+            ev,
+            Some(KernelEvent::Mapping {
+                id: SaId {
+                    dst: "192.0.2.1".parse().unwrap(),
+                    spi: 0xc000_0001,
+                    proto: Proto::Esp,
+                    mark: None
+                },
+                reqid: 9,
+                old: "203.0.113.5:4500".parse().unwrap(),
+                new: "203.0.113.6:31337".parse().unwrap(),
+            })
+        );
+    }
+
+    #[test]
+    fn soft_expire_of_a_v6_sa() {
+        let mut state = UserSaInfo::default();
+        state.id.daddr = Address::from_ip(&"2001:db8::2".parse().unwrap());
+        state.id.spi = 0x1234;
+        state.id.proto = IPPROTO_ESP;
+        state.family = AF_INET6;
+        state.reqid = 77;
+        let ev = through_wire(XfrmMessage::Expire(ExpireMessage {
+            expire: UserExpire { state, hard: 0 },
+        }));
+        assert_eq!(
+            ev,
+            Some(KernelEvent::Expire {
+                id: SaId {
+                    dst: "2001:db8::2".parse().unwrap(),
+                    spi: 0x1234,
+                    proto: Proto::Esp,
+                    mark: None
+                },
+                reqid: 77,
+                hard: false,
+            })
+        );
+    }
+
+    #[test]
+    fn overrun_means_overflow_and_garbage_means_nothing() {
+        let over =
+            NetlinkMessage::<Wire>::new(NetlinkHeader::default(), NetlinkPayload::Overrun(vec![]));
+        assert_eq!(event_from(&over), Some(KernelEvent::Overflow));
+        let short = Wire::decode(XFRM_MSG_ACQUIRE, &[1, 2, 3]);
+        let msg = NetlinkMessage::new(
+            NetlinkHeader::default(),
+            NetlinkPayload::InnerMessage(short),
+        );
+        assert_eq!(event_from(&msg), None);
+    }
+}
