@@ -340,3 +340,22 @@ fn larval_sa_hard_expire_is_reported() {
         assert!(k.snapshot().unwrap().larval.is_empty());
     });
 }
+
+#[test]
+fn usable_from_inside_an_async_runtime() {
+    in_netns("usable_from_inside_an_async_runtime", || {
+        // The daemon's tokio shell calls the synchronous backend from a runtime thread:
+        // no nested block_on, no panic.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut k = NetlinkKernel::new().unwrap();
+            let spi = k.alloc_spi(&spi_req()).unwrap();
+            let st = k.snapshot().unwrap();
+            assert!(st.larval.iter().any(|l| l.id.spi == spi));
+            assert!(st.links.iter().any(|l| l.name == "lo"));
+        });
+    });
+}
