@@ -204,11 +204,7 @@ impl MemoryKernel {
                 st.links.remove(pos);
                 // Like unregistering a netdev: its addresses and routes go with it.
                 st.addresses.retain(|a| a.link != *name);
-                st.routes.retain(|r| match &r.nexthops {
-                    NextHops::Dev { dev, .. } => dev != name,
-                    NextHops::Multipath(h) => h.iter().all(|n| n.dev != *name),
-                    NextHops::Blackhole => true,
-                });
+                st.routes.retain(|r| !r.uses_link(name));
             }
             KernelOp::AddAddress(a) => {
                 if !self.link_exists(&a.link) {

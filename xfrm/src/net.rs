@@ -146,6 +146,15 @@ impl Route {
         }
     }
 
+    /// True when any next hop goes out over link `name`.
+    pub fn uses_link(&self, name: &str) -> bool {
+        match &self.nexthops {
+            NextHops::Dev { dev, .. } => dev == name,
+            NextHops::Multipath(h) => h.iter().any(|n| n.dev == name),
+            NextHops::Blackhole => false,
+        }
+    }
+
     /// Multipath members in a canonical order (the kernel may report them in its own order).
     pub fn canonical(&self) -> Route {
         let mut r = self.clone();

@@ -76,6 +76,8 @@ impl KernelState {
     pub fn diff(&self, desired: &DesiredKernel, owner: &Ownership) -> Vec<KernelOp> {
         let mut ops = Vec::new();
         let mut removed_links: Vec<&str> = Vec::new();
+        // Our links re-created with another kind lose their addresses and routes.
+        let mut recreated: Vec<&str> = Vec::new();
 
         for d in &desired.links {
             match self.links.iter().find(|k| k.name == d.name) {
@@ -83,6 +85,7 @@ impl KernelState {
                 Some(k) if !k.same_kind(d) => {
                     if owner.owns_link(k) {
                         ops.push(KernelOp::DelLink(k.name.clone()));
+                        recreated.push(&d.name);
                     }
                     ops.push(KernelOp::AddLink(d.clone()));
                 }
@@ -95,7 +98,7 @@ impl KernelState {
             }
         }
         for a in &desired.addresses {
-            if !self.addresses.contains(a) {
+            if !self.addresses.contains(a) || recreated.contains(&a.link.as_str()) {
                 ops.push(KernelOp::AddAddress(a.clone()));
             }
         }
@@ -110,9 +113,11 @@ impl KernelState {
                 Some(_) => ops.push(KernelOp::AddPolicy(d.clone())),
             }
         }
+        let gone = |r: &Route| recreated.iter().any(|l| r.uses_link(l));
         for d in &desired.routes {
             match self.routes.iter().find(|k| k.id() == d.id()) {
                 None => ops.push(KernelOp::ReplaceRoute(d.clone())),
+                Some(k) if gone(k) => ops.push(KernelOp::ReplaceRoute(d.clone())),
                 Some(k) if k.canonical() == d.canonical() => {}
                 Some(k) if owner.owns_route(k) => ops.push(KernelOp::ReplaceRoute(d.clone())),
                 Some(_) => ops.push(KernelOp::AddRoute(d.clone())),
@@ -121,7 +126,8 @@ impl KernelState {
 
         // Deletions last: nothing is torn down before its replacement is in place.
         for k in &self.routes {
-            if owner.owns_route(k) && !desired.routes.iter().any(|d| d.id() == k.id()) {
+            let wanted = desired.routes.iter().any(|d| d.id() == k.id());
+            if owner.owns_route(k) && !wanted && !gone(k) {
                 ops.push(KernelOp::DelRoute(k.id()));
             }
         }
@@ -152,7 +158,9 @@ impl KernelState {
                 .links
                 .iter()
                 .any(|l| l.name == a.link && owner.owns_link(l));
-            if ours && !removed_links.contains(&a.link.as_str()) && !desired.addresses.contains(a) {
+            let link_gone =
+                removed_links.contains(&a.link.as_str()) || recreated.contains(&a.link.as_str());
+            if ours && !link_gone && !desired.addresses.contains(a) {
                 ops.push(KernelOp::DelAddress(a.clone()));
             }
         }

@@ -263,3 +263,30 @@ fn adding_or_removing_encap_replaces_the_sa() {
         vec![KernelOp::UpdateSa(d2.outbound_sas[0].clone())]
     );
 }
+
+#[test]
+fn recreating_a_link_restores_its_addresses_and_routes() {
+    let mut d = desired_tunnel();
+    let k = state_from(&d);
+    // Same name, now a VTI: the xfrm interface goes, with its address and route.
+    d.links[0].kind = crate::net::LinkKind::Vti {
+        local: ip("192.0.2.1"),
+        remote: ip("198.51.100.1"),
+        ikey: OUR_IF_ID,
+        okey: OUR_IF_ID + 1,
+    };
+    let ops: Vec<String> = k
+        .diff(&d, &Ownership::default())
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            "delete link xfrmd0",
+            "add link xfrmd0",
+            "add address 169.254.10.1/30 dev xfrmd0",
+            "replace route 10.2.0.0/16 table 254 metric 10",
+        ]
+    );
+}
