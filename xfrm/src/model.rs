@@ -202,8 +202,10 @@ pub struct Sa {
     pub encap: Option<Encap>,
     /// Soft and hard limits.
     pub lifetime: Lifetime,
-    /// Inner traffic selector; the kernel ignores an any-selector for tunnel mode.
-    pub selector: Selector,
+    /// Inner traffic selector. `None` (tunnel mode only) is the family-less selector with
+    /// XFRM_STATE_AF_UNSPEC, so one SA carries IPv4 and IPv6 inner traffic (what
+    /// route-based tunnels want); `Some` restricts the SA to that selector's family.
+    pub selector: Option<Selector>,
 }
 
 impl Sa {

@@ -40,7 +40,7 @@ pub fn sa(src: &str, dst: &str, spi: u32, reqid: u32) -> Sa {
             hard_seconds: Some(3600),
             ..Lifetime::default()
         },
-        selector: Selector::any(false),
+        selector: None,
     }
 }
 

@@ -173,7 +173,7 @@ fn esp_sa(crypto: SaCrypto) -> Sa {
             hard_seconds: Some(3600),
             ..Lifetime::default()
         },
-        selector: Selector::any(false),
+        selector: None,
     }
 }
 

@@ -127,13 +127,18 @@ pub(crate) fn sa_to_nl(sa: &Sa) -> Result<(UserSaInfo, Vec<XfrmAttrs>), EncodeEr
     if sa.mark == Some(Mark { value: 0, mask: 0 }) {
         return Err(EncodeError("mark 0/0 is no mark (use None)".into()));
     }
+    if sa.selector.is_none() && sa.mode != Mode::Tunnel {
+        return Err(EncodeError(
+            "an SA without selector must be tunnel mode".into(),
+        ));
+    }
     if sa.src.is_ipv4() != sa.dst.is_ipv4() {
         return Err(EncodeError(
             "SA src and dst are of different families".into(),
         ));
     }
     let mut info = UserSaInfo {
-        selector: sel_to_nl(&sa.selector),
+        selector: sa.selector.as_ref().map(sel_to_nl).unwrap_or_default(),
         id: Id {
             daddr: NlAddr::from_ip(&sa.dst),
             spi: sa.spi,
@@ -156,6 +161,10 @@ pub(crate) fn sa_to_nl(sa: &Sa) -> Result<(UserSaInfo, Vec<XfrmAttrs>), EncodeEr
         soft_use_expires_seconds: 0,
         hard_use_expires_seconds: 0,
     };
+    if sa.selector.is_none() {
+        // Keep the selector family-less instead of letting the kernel copy the SA's family.
+        info.flags |= XFRM_STATE_AF_UNSPEC;
+    }
     let mut nlas = Vec::new();
     match &sa.crypto {
         SaCrypto::Aead {
@@ -315,7 +324,10 @@ pub(crate) fn sa_from_nl(info: &UserSaInfo, nlas: &[XfrmAttrs]) -> Option<Decode
             soft_seconds: finite(cfg.soft_add_expires_seconds),
             hard_seconds: finite(cfg.hard_add_expires_seconds),
         },
-        selector: sel_from_nl(&info.selector)?,
+        selector: match info.selector.family {
+            0 => None,
+            _ => Some(sel_from_nl(&info.selector)?),
+        },
     };
     let counters = SaCounters {
         bytes: info.lifetime_cur.bytes,

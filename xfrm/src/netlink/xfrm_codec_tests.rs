@@ -41,10 +41,10 @@ fn aead_esn_sa_roundtrips() {
     });
     s.lifetime.soft_bytes = Some(1 << 30);
     s.lifetime.hard_packets = Some(1 << 20);
-    s.selector = Selector::nets(
+    s.selector = Some(Selector::nets(
         "10.1.0.0/16".parse().unwrap(),
         "10.2.0.0/16".parse().unwrap(),
-    );
+    ));
     assert_eq!(roundtrip_sa(&s), s);
 }
 
@@ -62,9 +62,10 @@ fn cbc_hmac_small_window_v6_roundtrips() {
     s.replay_window = 32;
     s.if_id = None;
     s.mode = Mode::Transport;
-    s.selector = Selector::any(true);
-    s.selector.proto = 17;
-    s.selector.dport = Some(500);
+    let mut sel = Selector::any(true);
+    sel.proto = 17;
+    sel.dport = Some(500);
+    s.selector = Some(sel);
     assert_eq!(roundtrip_sa(&s), s);
 }
 
@@ -158,4 +159,15 @@ fn dropping_a_wire_message_wipes_its_keys() {
         assert_eq!(keys.len(), 1);
         assert!(keys[0].is_empty(), "key bytes left behind");
     }
+}
+
+#[test]
+fn selectorless_tunnel_sa_is_af_unspec_and_transport_needs_a_selector() {
+    let mut s = sa("192.0.2.1", "198.51.100.1", 7, 1);
+    let (info, _) = sa_to_nl(&s).unwrap();
+    assert_eq!(info.selector.family, 0);
+    assert_ne!(info.flags & XFRM_STATE_AF_UNSPEC, 0);
+    assert_eq!(roundtrip_sa(&s), s);
+    s.mode = Mode::Transport;
+    assert!(sa_to_nl(&s).is_err());
 }
