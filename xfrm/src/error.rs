@@ -17,6 +17,8 @@ impl Errno {
     pub const ENOENT: Errno = Errno(2);
     /// No such process (XFRM's answer for a missing SA).
     pub const ESRCH: Errno = Errno(3);
+    /// Try again (e.g. an interrupted netlink dump).
+    pub const EAGAIN: Errno = Errno(11);
     /// Out of memory.
     pub const ENOMEM: Errno = Errno(12);
     /// Device or resource busy.
@@ -56,6 +58,7 @@ impl Errno {
             2 => ("ENOENT", "No such file or directory"),
             3 => ("ESRCH", "No such process"),
             5 => ("EIO", "Input/output error"),
+            11 => ("EAGAIN", "Resource temporarily unavailable"),
             12 => ("ENOMEM", "Cannot allocate memory"),
             16 => ("EBUSY", "Device or resource busy"),
             17 => ("EEXIST", "File exists"),

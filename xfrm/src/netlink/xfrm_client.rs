@@ -10,7 +10,8 @@
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::StreamExt;
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
+    NLM_F_REQUEST,
 };
 use netlink_packet_xfrm::constants::*;
 use netlink_packet_xfrm::{policy, state, UserSpiInfo, XfrmAttrs, XfrmMessage};
@@ -73,7 +74,9 @@ impl XfrmClient {
             .request(nl, SocketAddr::new(0, 0))
             .map_err(|e| NlError::errno(Errno::EIO).with(e.to_string()))?;
         let mut out = Vec::new();
+        let mut interrupted = false;
         while let Some(mut m) = replies.next().await {
+            interrupted |= m.header.flags & NLM_F_DUMP_INTR != 0;
             match &mut m.payload {
                 NetlinkPayload::Error(e) => {
                     if let Some(code) = e.code {
@@ -90,7 +93,23 @@ impl XfrmClient {
                 _ => {}
             }
         }
+        if interrupted {
+            // The table changed while the kernel was dumping it: the result is inconsistent.
+            return Err(NlError::errno(Errno::EAGAIN).with("dump interrupted, retry"));
+        }
         Ok(out)
+    }
+
+    /// A dump, repeated (at most 3 times) while the kernel reports it as interrupted.
+    async fn dump(&self, msg: XfrmMessage) -> Result<Vec<XfrmMessage>, NlError> {
+        let mut last = None;
+        for _ in 0..3 {
+            match self.exchange(msg.clone(), NLM_F_REQUEST | NLM_F_DUMP).await {
+                Err(e) if e.errno == Errno::EAGAIN => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or_else(|| NlError::errno(Errno::EAGAIN)))
     }
 
     async fn ack(&self, msg: XfrmMessage) -> Result<(), NlError> {
@@ -190,7 +209,7 @@ impl XfrmClient {
     /// Dumps the SAD (keys included: the result must stay in `Key`s).
     pub(crate) async fn dump_sas(&self) -> Result<Vec<state::ModifyMessage>, NlError> {
         let msg = XfrmMessage::GetDumpSa(state::GetDumpMessage::default());
-        let replies = self.exchange(msg, NLM_F_REQUEST | NLM_F_DUMP).await?;
+        let replies = self.dump(msg).await?;
         Ok(replies
             .into_iter()
             .filter_map(|r| match r {
@@ -203,7 +222,7 @@ impl XfrmClient {
     /// Dumps the SPD.
     pub(crate) async fn dump_policies(&self) -> Result<Vec<policy::ModifyMessage>, NlError> {
         let msg = XfrmMessage::GetPolicy(policy::DelGetMessage::default());
-        let replies = self.exchange(msg, NLM_F_REQUEST | NLM_F_DUMP).await?;
+        let replies = self.dump(msg).await?;
         Ok(replies
             .into_iter()
             .filter_map(|r| match r {
