@@ -6,7 +6,10 @@
 //! or deleted (a clash with one yields a plain add that the kernel refuses with EEXIST, so the
 //! conflict surfaces instead of being papered over). Ops come out make-before-break: links
 //! and addresses, inbound SAs, outbound SAs, policies, routes; deletions last (routes,
-//! policies, SAs, addresses, links). No I/O happens here.
+//! policies, SAs, addresses, links). Exceptions, both forced by the kernel: an SA whose keys
+//! changed under the same SPI, and a link re-created with another kind, are replaced
+//! break-before-make. Larval SAs (ALLOCSPI) are filled with `UpdateSa`, otherwise left to
+//! expire on their own. No I/O happens here.
 
 use crate::model::{Policy, Sa, SaCounters, SaId};
 use crate::net::{Address, Link, Route};
