@@ -10,7 +10,7 @@ LABOUT="$1"
 RUNROOT=/dev/shm/lab
 RESULTS="$LABOUT/results.txt"
 : > "$RESULTS"
-export LAB LABOUT RUNROOT RESULTS XFRMD
+export LAB LABOUT RUNROOT RESULTS XFRMD BIN
 . "$LAB/lib/topo.sh"
 . "$LAB/lib/peers.sh"
 . "$LAB/lib/scenario.sh"

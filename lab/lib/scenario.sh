@@ -10,7 +10,8 @@
 #                      match, NO = must not); a `host::command` line there is a step
 #   posttest           optional `host::command` steps
 # Commands starting with `@` are runner verbs (see run_verb); others run as `sh -c` in the
-# host's namespace with $LOG (this scenario's log dir) and $RUN (the host's runtime dir) set.
+# host's namespace with $LOG (this scenario's log dir), $RUN (the host's runtime dir) and
+# $BIN (the build's target/debug, for examples and test programs) set.
 # This file never builds topologies itself (lib/topo.sh does) and never decides what an
 # implementation's output means (lib/peers.sh does).
 
@@ -98,7 +99,7 @@ run_step() {
             # shellcheck disable=SC2086
             run_verb "$h" ${cmd#@}
         else
-            LOG="$LOGDIR" RUN="$RUNROOT/$h" timeout 120 ip netns exec "$h" sh -c "$cmd"
+            LOG="$LOGDIR" RUN="$RUNROOT/$h" BIN="$BIN" timeout 120 ip netns exec "$h" sh -c "$cmd"
         fi
     } > "$LOGDIR/step.out" 2>&1
     local rc=$?
