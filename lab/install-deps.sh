@@ -35,7 +35,7 @@ if ! python3 -c 'import virtme_ng' >/dev/null 2>&1; then
     python3 -m pip install -q virtme-ng
 fi
 
-tree="$ROOT/target/lab-deps/strongswan"
+tree="${CARGO_TARGET_DIR:-$ROOT/target}/lab-deps/strongswan"
 if [ ! -x "$tree/usr/lib/ipsec/charon" ]; then
     echo "lab: unpacking strongSwan charon into $tree"
     tmp=$(mktemp -d)
