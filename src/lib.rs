@@ -2,3 +2,6 @@
 //!
 //! It owns the tokio shell, the control socket and the CLI. It never implements protocol
 //! logic (that is `ike`), routing decisions (`policy`) or netlink encoding (`xfrm`).
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod transport;
