@@ -4,4 +4,5 @@
 //! logic (that is `ike`), routing decisions (`policy`) or netlink encoding (`xfrm`).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod control;
 pub mod transport;

@@ -1,0 +1,135 @@
+//! `StatusReport`: what `xfrmd status` shows, as a stable, documented JSON document.
+//!
+//! Field names follow the tunnel activity log (REQUIREMENTS §10.2: `ike_phase1_state`,
+//! `ike_phase2_state`, `nat_t_detected`, `dpd_enabled`), the per-direction counters of §9
+//! (data in = after decryption, data out = before encryption) and `ip xfrm` vocabulary
+//! (SPI). Plain data: the daemon core fills it, the CLI renders it; no keys, PSKs or
+//! other secrets are ever part of it.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// State of one IKE phase, with the activity log's values verbatim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum PhaseState {
+    /// The SA is up.
+    Established,
+    /// The SA is up and being replaced.
+    Rekeying,
+    /// No SA yet; an exchange is in flight.
+    Negotiating,
+    /// No SA and nothing in flight.
+    #[default]
+    Down,
+}
+
+impl PhaseState {
+    /// The value as printed (same as the JSON string).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhaseState::Established => "Established",
+            PhaseState::Rekeying => "Rekeying",
+            PhaseState::Negotiating => "Negotiating",
+            PhaseState::Down => "Down",
+        }
+    }
+}
+
+/// Negotiated IKE SA (phase 1) algorithms, named as in the site file (`AES256-GCM-16`,
+/// `SHA2-256`, DH group numbers).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Phase1Algorithms {
+    /// `ikev1` or `ikev2`.
+    pub ike_version: String,
+    /// Encryption, e.g. `AES256-GCM-16`.
+    pub encryption: String,
+    /// Integrity, e.g. `SHA2-256`; `None` with an AEAD cipher.
+    pub integrity: Option<String>,
+    /// Diffie-Hellman group number.
+    pub dh_group: u16,
+}
+
+/// Negotiated CHILD SA / quick-mode (phase 2) algorithms and SPIs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Phase2Algorithms {
+    /// Encryption, e.g. `AES128`.
+    pub encryption: String,
+    /// Integrity; `None` with an AEAD cipher.
+    pub integrity: Option<String>,
+    /// PFS group number, `None` without PFS.
+    pub dh_group: Option<u16>,
+    /// SPI of the inbound ESP SA (host order).
+    pub spi_in: u32,
+    /// SPI of the outbound ESP SA.
+    pub spi_out: u32,
+}
+
+/// One tunnel's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TunnelStatus {
+    /// Connection name.
+    pub connection: String,
+    /// Tunnel name.
+    pub tunnel: String,
+    /// Our outside address.
+    pub local: IpAddr,
+    /// The peer's outside address.
+    pub remote: IpAddr,
+    /// Route-based tunnel interface (`None` in policy mode).
+    pub interface: Option<String>,
+    /// Administratively down (`xfrmd down`) until `xfrmd up`.
+    pub admin_down: bool,
+    /// IKE SA state.
+    pub ike_phase1_state: PhaseState,
+    /// CHILD SA state.
+    pub ike_phase2_state: PhaseState,
+    /// Phase 1 algorithms, once negotiated.
+    pub phase1: Option<Phase1Algorithms>,
+    /// Phase 2 algorithms and SPIs, once negotiated.
+    pub phase2: Option<Phase2Algorithms>,
+    /// A NAT was detected between us and the peer (IKE moved to 4500, ESP in UDP).
+    pub nat_t_detected: bool,
+    /// Dead peer detection is enabled.
+    pub dpd_enabled: bool,
+    /// Seconds since the current CHILD SA was established (`None` when down).
+    pub uptime_seconds: Option<u64>,
+    /// Bytes received through the tunnel, after decryption.
+    pub bytes_in: u64,
+    /// Bytes sent into the tunnel, before encryption.
+    pub bytes_out: u64,
+    /// Packets received.
+    pub packets_in: u64,
+    /// Packets sent.
+    pub packets_out: u64,
+    /// The tunnel's routes are installed (route mode) / its policies active (policy mode).
+    pub route_active: bool,
+    /// The last error seen on this tunnel (e.g. "No matching proposal found").
+    pub last_error: Option<String>,
+}
+
+/// Answer to `status`. Example (field order is stable):
+///
+/// ```json
+/// {"version":"0.1.0","uptime_seconds":3725,"config":"/etc/xfrmd/site.yaml","tunnels":[
+///  {"connection":"hq","tunnel":"t1","local":"192.0.2.1","remote":"198.51.100.1",
+///   "interface":"xfrm-hq-t1","admin_down":false,
+///   "ike_phase1_state":"Established","ike_phase2_state":"Established",
+///   "phase1":{"ike_version":"ikev2","encryption":"AES256-GCM-16","integrity":null,"dh_group":19},
+///   "phase2":{"encryption":"AES256-GCM-16","integrity":null,"dh_group":19,
+///             "spi_in":3235774465,"spi_out":3235774466},
+///   "nat_t_detected":false,"dpd_enabled":true,"uptime_seconds":3600,
+///   "bytes_in":1048576,"bytes_out":2097152,"packets_in":1024,"packets_out":2048,
+///   "route_active":true,"last_error":null}]}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReport {
+    /// Daemon version.
+    pub version: String,
+    /// Seconds since the daemon started.
+    pub uptime_seconds: u64,
+    /// Site file in use.
+    pub config: Option<String>,
+    /// Every configured tunnel, in configuration order.
+    pub tunnels: Vec<TunnelStatus>,
+}
