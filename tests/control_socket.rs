@@ -249,3 +249,33 @@ fn status_report_json_is_the_documented_document() {
     let back: StatusReport = serde_json::from_str(want).unwrap();
     assert_eq!(back, sample_report());
 }
+
+#[test]
+fn status_table_shows_states_algorithms_spis_and_errors() {
+    let mut r = sample_report();
+    let mut down = r.tunnels[0].clone();
+    down.tunnel = "t2".into();
+    down.remote = "203.0.113.9".parse().unwrap();
+    down.interface = Some("xfrm-hq-t2".into());
+    down.ike_phase1_state = PhaseState::Negotiating;
+    down.ike_phase2_state = PhaseState::Down;
+    down.phase1 = None;
+    down.phase2 = None;
+    down.nat_t_detected = true;
+    down.uptime_seconds = None;
+    down.route_active = false;
+    down.last_error = Some("No matching proposal found".into());
+    r.tunnels.push(down);
+    let text = xfrmd::control::table::render(&r);
+    let want = "\
+xfrmd 0.1.0, up 1h02m05s, config /etc/xfrmd/site.yaml, 2 tunnel(s)
+TUNNEL  REMOTE        INTERFACE   PHASE1       PHASE2       NAT-T  DPD  UPTIME    IN            OUT
+hq/t1   198.51.100.1  xfrm-hq-t1  Established  Established  no     yes  1h00m00s  1.0MiB/1024p  2.0MiB/2048p
+  phase 1: ikev2 AES256-GCM-16 DH19
+  phase 2: AES256-GCM-16 PFS DH19, SPI in 0xc0de0001 out 0xc0de0002
+hq/t2   203.0.113.9   xfrm-hq-t2  Negotiating  Down         yes    yes  -         1.0MiB/1024p  2.0MiB/2048p
+  routes: not installed
+  last error: No matching proposal found
+";
+    assert_eq!(text, want, "\n{text}");
+}

@@ -12,6 +12,7 @@ pub mod client;
 pub mod proto;
 pub mod server;
 pub mod status;
+pub mod table;
 
 pub use client::{ClientError, ControlClient};
 pub use proto::{Request, Response};

@@ -1,6 +1,6 @@
 //! Control protocol messages: JSON lines, one request and one response per line.
 //!
-//! Wire format (stable; unknown request fields are rejected so typos fail loudly):
+//! Wire format (stable; unknown fields of `up`/`down` are rejected so typos fail loudly):
 //!
 //! ```text
 //! -> {"request":"status"}
@@ -108,7 +108,8 @@ mod tests {
             serde_json::to_string(&Request::Reload).unwrap(),
             r#"{"request":"reload"}"#
         );
-        assert!(serde_json::from_str::<Request>(r#"{"request":"status","x":1}"#).is_err());
+        let typo = r#"{"request":"up","connection":"hq","tunel":"t1"}"#;
+        assert!(serde_json::from_str::<Request>(typo).is_err());
         assert!(serde_json::from_str::<Request>(r#"{"request":"reboot"}"#).is_err());
     }
 
