@@ -137,14 +137,13 @@ pub struct RawTunnelBase {
 /// Declares the tunnel options once and generates [`RawOptions`] (the `defaults.tunnel`
 /// block), [`RawTunnel`] (a tunnel: its own fields plus every option) and the layering.
 macro_rules! tunnel_options {
-    ($($(#[doc = $doc:literal])* $(#[schemars($sch:meta)])? $field:ident: $ty:ty,)+) => {
+    ($($(#[$attr:meta])* $field:ident: $ty:ty,)+) => {
         /// Tunnel options that may be set under `defaults.tunnel` or on each tunnel.
         #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct RawOptions {
             $(
-                $(#[doc = $doc])*
-                $(#[schemars($sch)])?
+                $(#[$attr])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
             )+
@@ -179,8 +178,7 @@ macro_rules! tunnel_options {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub remote_id: Option<String>,
             $(
-                $(#[doc = $doc])*
-                $(#[schemars($sch)])?
+                $(#[$attr])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
             )+
@@ -202,6 +200,7 @@ macro_rules! tunnel_options {
 
 tunnel_options! {
     /// IKE versions accepted/used: subset of [ikev1, ikev2]. Default both (REQUIREMENTS §2 #4).
+    #[serde(serialize_with = "flow")]
     ike_versions: Vec<IkeVersion>,
     /// Allow IKEv1 aggressive mode (opt-in; needs ikev1). Default false.
     aggressive: bool,
@@ -213,21 +212,29 @@ tunnel_options! {
     startup: StartupAction,
     /// Local traffic selectors. Default 0.0.0.0/0 (::/0 for an IPv6 inside CIDR).
     #[schemars(with = "Vec<String>")]
+    #[serde(serialize_with = "flow")]
     local_ts: Vec<IpNet>,
     /// Remote traffic selectors. Default 0.0.0.0/0 (::/0 for an IPv6 inside CIDR).
     #[schemars(with = "Vec<String>")]
+    #[serde(serialize_with = "flow")]
     remote_ts: Vec<IpNet>,
     /// Phase 1 DH groups: subset of 2, 14-24. Default all of them.
+    #[serde(serialize_with = "flow")]
     phase1_dh_groups: Vec<u16>,
     /// Phase 2 (PFS) DH groups: subset of 2, 5, 14-24. Default all of them.
+    #[serde(serialize_with = "flow")]
     phase2_dh_groups: Vec<u16>,
     /// Phase 1 encryption. Default all four.
+    #[serde(serialize_with = "flow")]
     phase1_encryption: Vec<Encryption>,
     /// Phase 2 encryption. Default all four.
+    #[serde(serialize_with = "flow")]
     phase2_encryption: Vec<Encryption>,
     /// Phase 1 integrity. Default all four.
+    #[serde(serialize_with = "flow")]
     phase1_integrity: Vec<Integrity>,
     /// Phase 2 integrity. Default all four.
+    #[serde(serialize_with = "flow")]
     phase2_integrity: Vec<Integrity>,
     /// Phase 1 (IKE SA) lifetime in seconds: 900..=28800, default 28800.
     phase1_lifetime: u32,
@@ -257,4 +264,9 @@ tunnel_options! {
     probe_misses: u32,
     /// Consecutive answered probes that mark it up again: 1..=100, default 3.
     probe_recover: u32,
+}
+
+/// Writes a list option as a YAML flow sequence (`[a, b]`) to keep `--effective` short.
+fn flow<T: Serialize, S: Serializer>(v: &Option<Vec<T>>, s: S) -> Result<S::Ok, S::Error> {
+    v.as_ref().map(serde_saphyr::FlowSeq).serialize(s)
 }
