@@ -205,6 +205,7 @@ tunnel_options! {
     /// Allow IKEv1 aggressive mode (opt-in; needs ikev1). Default false.
     aggressive: bool,
     /// Seconds after the first failed keepalive before the peer is dead: 30..=3600, default 40.
+    #[schemars(range(min = 30, max = 3600))]
     dpd_timeout: u32,
     /// DPD timeout action: clear | none | restart. Default clear.
     dpd_action: DpdAction,
@@ -237,32 +238,44 @@ tunnel_options! {
     #[serde(serialize_with = "flow")]
     phase2_integrity: Vec<Integrity>,
     /// Phase 1 (IKE SA) lifetime in seconds: 900..=28800, default 28800.
+    #[schemars(range(min = 900, max = 28800))]
     phase1_lifetime: u32,
     /// Phase 2 (CHILD SA) lifetime in seconds: 900..=3600, default 3600, below phase 1.
+    #[schemars(range(min = 900, max = 3600))]
     phase2_lifetime: u32,
     /// Rekey margin in seconds: 60..=phase2_lifetime/2, default 270.
+    #[schemars(range(min = 60, max = 1800))]
     rekey_margin: u32,
     /// Rekey fuzz, percent of the margin: 0..=100, default 100.
+    #[schemars(range(min = 0, max = 100))]
     rekey_fuzz: u32,
     /// ESP anti-replay window in packets: 64..=2048, default 1024.
+    #[schemars(range(min = 64, max = 2048))]
     replay_window: u32,
     /// Tunnel device kind: xfrm | vti. Default xfrm.
     interface: InterfaceKind,
     /// Tunnel interface MTU: 576..=1446 (absent: computed from the algorithms).
+    #[schemars(range(min = 576, max = 1446))]
     mtu: u32,
     /// Route priority (metric): lower wins. 0..=65535, default 100.
+    #[schemars(range(min = 0, max = 65535))]
     priority: u32,
     /// ECMP weight among tunnels of equal priority: 1..=256, default 1.
+    #[schemars(range(min = 1, max = 256))]
     weight: u32,
     /// Move traffic back to a recovered better tunnel. Default false.
     preempt: bool,
     /// Seconds a recovered tunnel must stay healthy before it is used again: 0..=3600, default 30.
+    #[schemars(range(min = 0, max = 3600))]
     hold_down: u32,
     /// Health probe interval in milliseconds: 100..=60000, default 200.
+    #[schemars(range(min = 100, max = 60000))]
     probe_interval: u32,
     /// Consecutive lost probes that mark the tunnel down: 1..=100, default 3.
+    #[schemars(range(min = 1, max = 100))]
     probe_misses: u32,
     /// Consecutive answered probes that mark it up again: 1..=100, default 3.
+    #[schemars(range(min = 1, max = 100))]
     probe_recover: u32,
 }
 

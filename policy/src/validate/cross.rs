@@ -39,6 +39,7 @@ pub fn check(site: &Site, cx: &mut Ctx) {
         let mut names: HashMap<&str, usize> = HashMap::new();
         for (i, t) in c.tunnels.iter().enumerate() {
             let tpath = format!("{cpath}.tunnels[{i}]");
+            let dup_name = names.contains_key(t.name.as_str());
             if let Some(first) = names.insert(t.name.as_str(), i) {
                 cx.err(
                     &format!("{tpath}.name"),
@@ -61,7 +62,8 @@ pub fn check(site: &Site, cx: &mut Ctx) {
                 );
                 pairs.insert((t.local, t.remote), other);
             }
-            if c.mode == Mode::Route {
+            // A duplicate tunnel name already explains the colliding interface name.
+            if c.mode == Mode::Route && !dup_name {
                 let ifname = interface_name(t.options.interface, &c.name, &t.name);
                 if let Some(other) = ifnames.insert(ifname.clone(), tpath.clone()) {
                     cx.err(
