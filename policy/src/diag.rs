@@ -71,52 +71,66 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// Collects diagnostics while validating one file.
+/// A problem recorded during validation, located when the collector finishes.
 #[derive(Debug)]
-pub struct Ctx {
-    origin: String,
-    index: LocIndex,
-    diags: Vec<Diagnostic>,
+struct Pending {
+    path: String,
+    at: At,
+    message: String,
+    hint: String,
 }
 
-impl Ctx {
-    /// A collector for `origin`, locating paths in `index`.
-    pub fn new(origin: &str, index: LocIndex) -> Ctx {
+#[derive(Debug)]
+enum At {
+    Value,
+    Pos(Option<Pos>),
+}
+
+/// Collects diagnostics while validating one file. Positions are looked up only when there
+/// is something to report: the path → line index is built lazily, so a valid file is parsed
+/// once.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    origin: String,
+    src: &'a str,
+    index: Option<LocIndex>,
+    diags: Vec<Pending>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A collector for `src`, read from `origin`.
+    pub fn new(origin: &str, src: &'a str) -> Ctx<'a> {
         Ctx {
             origin: origin.to_owned(),
-            index,
+            src,
+            index: None,
             diags: Vec::new(),
         }
     }
 
     /// Records a problem with the value at `path`.
     pub fn err(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
-        let pos = self.index.find(path);
-        self.push_at(path, pos, message.into(), hint.into());
-    }
-
-    /// Records a problem with the key at `path` (unknown or misplaced key).
-    pub fn err_key(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
-        let pos = self.index.find_key(path);
-        self.push_at(path, pos, message.into(), hint.into());
+        self.push(path, At::Value, message.into(), hint.into());
     }
 
     /// Records a problem at a known position.
     pub fn push_at(&mut self, path: &str, pos: Option<Pos>, message: String, hint: String) {
-        let pos = pos.unwrap_or(Pos { line: 0, column: 0 });
-        self.diags.push(Diagnostic {
-            origin: self.origin.clone(),
+        self.push(path, At::Pos(pos), message, hint);
+    }
+
+    fn push(&mut self, path: &str, at: At, message: String, hint: String) {
+        self.diags.push(Pending {
             path: path.to_owned(),
-            line: pos.line,
-            column: pos.column,
+            at,
             message,
-            hint: (!hint.is_empty()).then_some(hint),
+            hint,
         });
     }
 
-    /// The location index.
-    pub fn index(&self) -> &LocIndex {
-        &self.index
+    /// The location index (built on first use).
+    pub fn index(&mut self) -> &LocIndex {
+        let src = self.src;
+        self.index.get_or_insert_with(|| LocIndex::build(src))
     }
 
     /// Number of problems so far.
@@ -124,10 +138,26 @@ impl Ctx {
         self.diags.len()
     }
 
-    /// The problems, deduplicated (a bad `defaults.tunnel` value is seen once per tunnel)
-    /// and sorted by position.
-    pub fn finish(self) -> Diagnostics {
-        let mut d = self.diags;
+    /// The problems, located, deduplicated (a bad `defaults.tunnel` value is seen once per
+    /// tunnel) and sorted by position.
+    pub fn finish(mut self) -> Diagnostics {
+        let pending = std::mem::take(&mut self.diags);
+        let mut d: Vec<Diagnostic> = Vec::with_capacity(pending.len());
+        for p in pending {
+            let pos = match p.at {
+                At::Value => self.index().find(&p.path),
+                At::Pos(pos) => pos,
+            }
+            .unwrap_or(Pos { line: 0, column: 0 });
+            d.push(Diagnostic {
+                origin: self.origin.clone(),
+                path: p.path,
+                line: pos.line,
+                column: pos.column,
+                message: p.message,
+                hint: (!p.hint.is_empty()).then_some(p.hint),
+            });
+        }
         d.sort_by(|a, b| {
             (a.line, a.column, &a.path, &a.message).cmp(&(b.line, b.column, &b.path, &b.message))
         });

@@ -26,19 +26,31 @@ pub use site::{Auth, Connection, Site, Tunnel, TunnelOptions};
 pub use types::{InsideCidr, Psk, PskError};
 
 use diag::Ctx;
-use locate::{LocIndex, Pos};
+use locate::Pos;
 
 /// Parses and validates a site file. `origin` (usually the file name) prefixes every
 /// diagnostic. Shape errors (YAML syntax, wrong type, unknown field) stop the typed pass at
 /// the first one; all value and cross-object problems are collected.
 pub fn load(src: &str, origin: &str) -> Result<Site, Diagnostics> {
-    let mut cx = Ctx::new(origin, LocIndex::build(src));
-    match serde_saphyr::from_str::<raw::RawFile>(src) {
+    let mut cx = Ctx::new(origin, src);
+    match serde_saphyr::from_str_with_options::<raw::RawFile>(src, yaml_options()) {
         Ok(raw) => validate::validate(&raw, &mut cx).ok_or_else(|| cx.finish()),
         Err(e) => {
             shape_error(&mut cx, &e);
             Err(cx.finish())
         }
+    }
+}
+
+/// Parser options: duplicate keys are errors (the default), and the node/event budget is
+/// raised above serde-saphyr's defaults (250,000 nodes) so that a hub with 10,000+
+/// connections loads; alias expansion stays bounded by the default alias budget.
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: 8_000_000,
+            max_events: 32_000_000,
+        },
     }
 }
 

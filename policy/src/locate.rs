@@ -45,7 +45,9 @@ impl LocIndex {
     /// pass reports the syntax error with its own location).
     pub fn build(src: &str) -> LocIndex {
         let mut index = LocIndex::default();
-        if let Ok(root) = serde_saphyr::from_str::<Spanned<Node>>(src) {
+        if let Ok(root) =
+            serde_saphyr::from_str_with_options::<Spanned<Node>>(src, crate::yaml_options())
+        {
             index.walk(String::new(), None, &root);
         }
         index
