@@ -14,6 +14,7 @@ pub mod locate;
 pub mod raw;
 pub mod site;
 pub mod types;
+mod unknown;
 mod validate;
 
 pub use algo::{
@@ -67,6 +68,25 @@ fn shape_error(cx: &mut Ctx, e: &serde_saphyr::Error) {
         .unwrap_or_default()
         .to_owned();
     let text = e.without_snippet().to_string();
+    // Every unknown key, not only the first one serde met.
+    let schema: serde_json::Value = serde_json::from_str(&schema_json()).unwrap_or_default();
+    let unknown = unknown::unknown_keys(cx.index(), &schema);
+    for (p, allowed) in &unknown {
+        let key = p.rsplit(['.', ']']).next().unwrap_or(p);
+        let pos = cx.index().find_key(p);
+        cx.push_at(
+            p,
+            pos,
+            format!(
+                "unknown field `{key}`, expected one of {}",
+                allowed.join(", ")
+            ),
+            shape_hint("unknown field").to_owned(),
+        );
+    }
+    if text.contains("unknown field") && !unknown.is_empty() {
+        return;
+    }
     // serde messages may quote the offending value; never let a PSK through.
     let message = if path.ends_with(".psk") || path.contains(".psk.") {
         "invalid pre-shared key value (not shown)".to_owned()

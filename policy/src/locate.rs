@@ -106,6 +106,11 @@ impl LocIndex {
             .max_by_key(|p| (p.len(), *p))
     }
 
+    /// Every path written in the document (the root is the empty path).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
     /// Whether `path` is written in the document.
     pub fn contains(&self, path: &str) -> bool {
         self.map.contains_key(path)

@@ -122,3 +122,48 @@ fn display_without_position_when_unknown() {
     };
     assert_eq!(d.to_string(), "x.yaml: a.b: m");
 }
+
+#[test]
+fn every_unknown_key_is_reported_in_one_run() {
+    let src = BASE
+        .replace("  name: west", "  name: west\n  colour: red")
+        .replace("#DEF", "dpd: 40")
+        .replace("#T1", "prio: 1");
+    let d = bad(&src);
+    let got: Vec<(&str, u32, u32)> = d
+        .iter()
+        .map(|x| (x.path.as_str(), x.line, x.column))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("site.colour", 3, 3),
+            ("defaults.tunnel.dpd", 8, 5),
+            ("connections.east.tunnels[0].prio", 16, 9)
+        ],
+        "{d}"
+    );
+    assert!(
+        d.0[2]
+            .message
+            .starts_with("unknown field `prio`, expected one of "),
+        "{d}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_reported_next_to_a_type_error() {
+    let src = BASE
+        .replace("#DEF", "dpd_timeout: soon")
+        .replace("#T1", "prio: 1");
+    let d = bad(&src);
+    let paths: Vec<&str> = d.iter().map(|x| x.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "defaults.tunnel.dpd_timeout",
+            "connections.east.tunnels[0].prio"
+        ],
+        "{d}"
+    );
+}
