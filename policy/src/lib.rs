@@ -2,7 +2,8 @@
 //! file into the typed [`Site`] or returns every problem as [`Diagnostics`] with path, line
 //! and hint; [`effective`] prints the site with defaults filled in; [`compile`] turns it into
 //! the [`DesiredState`] the daemon reconciles with the kernel; [`schema_json`] is the JSON
-//! Schema of the file format. No I/O, no clock, no dependency on `ike` or `xfrm`, and no
+//! Schema of the file format (shipped as `policy/schema/site.schema.json`; refresh it with
+//! `XFRMD_REGEN_SCHEMA=1 cargo test -p policy --test schema`). No I/O, no clock, no dependency on `ike` or `xfrm`, and no
 //! secret ever reaches Debug output or a diagnostic.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -105,7 +106,11 @@ fn strip_position(text: &str) -> String {
 }
 
 fn shape_hint(text: &str) -> &'static str {
-    if text.contains("unknown field") {
+    if text.contains("end of input") {
+        "the file is empty or cut short; it starts with site: { name: ... }"
+    } else if text.contains("invalid u") || text.contains("invalid i") {
+        "write a whole number without sign or unit"
+    } else if text.contains("unknown field") {
         "check the spelling; see policy/schema/site.schema.json for every key"
     } else if text.contains("missing field") {
         "add the required key"

@@ -292,3 +292,39 @@ impl fmt::Display for Name {
         f.write_str(&self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn psk_debug_is_redacted_and_bytes_are_kept() {
+        let k = Psk::parse("Abc.def_9").unwrap();
+        assert_eq!(format!("{k:?}"), "Psk(<redacted>)");
+        assert_eq!(k.expose(), b"Abc.def_9");
+        assert_eq!(Psk::parse("abc-defgh"), Err(PskError::Charset(4)));
+        assert_eq!(Psk::parse("0bcdefgh"), Err(PskError::LeadingZero));
+    }
+
+    #[test]
+    fn inside_addresses_v4_and_v6() {
+        let v4 = InsideCidr::new("169.254.44.8/30".parse().unwrap()).unwrap();
+        assert_eq!(
+            (v4.first().to_string(), v4.second().to_string()),
+            ("169.254.44.9".into(), "169.254.44.10".into())
+        );
+        let v6 = InsideCidr::new("fd12::c/126".parse().unwrap()).unwrap();
+        assert_eq!(
+            (v6.first().to_string(), v6.second().to_string()),
+            ("fd12::d".into(), "fd12::e".into())
+        );
+    }
+
+    #[test]
+    fn range_error_text() {
+        let e = DpdTimeout::new(4000).unwrap_err();
+        assert_eq!(e.message(), "4000 is above the maximum 3600 seconds");
+        assert_eq!(Weight::new(0).unwrap_err().hint(), "use 1..=256");
+        assert_eq!(DpdTimeout::new(30).unwrap().get(), 30);
+    }
+}

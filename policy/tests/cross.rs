@@ -162,3 +162,27 @@ fn all_problems_are_collected_in_one_pass() {
     let lines: Vec<u32> = d.iter().map(|x| x.line).collect();
     assert_eq!(lines, [15, 16, 19, 22, 23], "{d}");
 }
+
+#[test]
+fn networks_inside_one_list_do_not_overlap() {
+    let text = one(
+        &BASE.replace(
+            "remote_networks: [10.2.0.0/16]",
+            "remote_networks: [10.2.0.0/16, 10.2.3.0/24]",
+        ),
+        "connections.east.remote_networks[1]",
+    );
+    assert!(
+        text.contains(
+            "10.2.3.0/24 overlaps 10.2.0.0/16 listed at connections.east.remote_networks[0]"
+        ),
+        "{text}"
+    );
+    one(
+        &BASE.replace(
+            "networks: [10.1.0.0/16]",
+            "networks: [10.1.0.0/16, 10.1.0.0/16]",
+        ),
+        "site.networks[1]",
+    );
+}

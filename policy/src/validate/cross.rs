@@ -15,12 +15,14 @@ use crate::diag::Ctx;
 use crate::site::Site;
 
 pub fn check(site: &Site, cx: &mut Ctx) {
+    within("site.networks", &site.networks, cx);
     let mut pairs: HashMap<(IpAddr, IpAddr), String> = HashMap::new();
     let mut ifnames: HashMap<String, String> = HashMap::new();
     let mut insides = Vec::new();
     let mut remotes = Vec::new();
     for c in &site.connections {
         let cpath = format!("connections.{}", c.name);
+        within(&format!("{cpath}.remote_networks"), &c.remote_networks, cx);
         for (i, r) in c.remote_networks.iter().enumerate() {
             let rpath = format!("{cpath}.remote_networks[{i}]");
             for (j, l) in site.networks.iter().enumerate() {
@@ -96,6 +98,19 @@ pub fn check(site: &Site, cx: &mut Ctx) {
                     later.0, earlier.0, earlier.1, earlier.2
                 ),
                 "with transit the sites behind different connections must use distinct networks",
+            );
+        }
+    }
+}
+
+/// Overlaps inside one list (a duplicate or a network inside another of the same list).
+fn within(path: &str, nets: &[IpNet], cx: &mut Ctx) {
+    for (i, a) in nets.iter().enumerate() {
+        if let Some((j, b)) = nets[..i].iter().enumerate().find(|(_, b)| overlaps(a, b)) {
+            cx.err(
+                &format!("{path}[{i}]"),
+                format!("{a} overlaps {b} listed at {path}[{j}]"),
+                "list each network once; drop the one covered by the other",
             );
         }
     }

@@ -20,16 +20,14 @@ pub fn validate(raw: &RawFile, cx: &mut Ctx) -> Option<Site> {
     let name = name(cx, "site.name", &raw.site.name);
     let transit = raw.site.transit.unwrap_or(false);
     let if_id_base = raw.site.if_id_base.unwrap_or(DEFAULT_IF_ID_BASE);
-    // XFRM if_id 0 means "no interface"; ids must not wrap around.
-    let tunnel_count: usize = raw.connections.values().map(|c| c.tunnels.len()).sum();
-    let fits = u32::try_from(tunnel_count)
-        .ok()
-        .and_then(|n| if_id_base.checked_add(n));
-    if if_id_base == 0 || fits.is_none() {
+    // XFRM if_id 0 means "no interface"; the ids base..base+count must not wrap around.
+    let count: usize = raw.connections.values().map(|c| c.tunnels.len()).sum();
+    let max_base = u32::MAX.saturating_sub(u32::try_from(count).unwrap_or(u32::MAX));
+    if if_id_base == 0 || if_id_base > max_base {
         cx.err(
             "site.if_id_base",
-            format!("if_id_base {if_id_base} leaves no room for {tunnel_count} if_ids (0 is not an if_id)"),
-            format!("use 1..={}", u32::MAX - u32::try_from(tunnel_count).unwrap_or(u32::MAX).min(u32::MAX - 1)),
+            format!("if_id_base {if_id_base} must be at least 1 and leave room for {count} if_ids"),
+            format!("use 1..={max_base}"),
         );
     }
     let defaults = raw
