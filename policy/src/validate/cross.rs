@@ -1,8 +1,9 @@
 //! Checks that compare objects with each other: duplicate tunnel names, duplicate outside
-//! address pairs, colliding interface names, and CIDR conflicts (local vs remote networks,
-//! remote networks of different connections when transit is on, inside CIDRs). Each message
-//! names both sides. Overlaps are found by sorting and one sweep, so 10,000 connections stay
-//! fast. It never changes the site.
+//! address pairs, colliding interface names, and CIDR conflicts (within one network list,
+//! local vs remote networks, remote networks of different connections when transit is on,
+//! inside CIDRs). Each message names both sides. Overlaps are found by sorting and one sweep,
+//! and paths are only spelled out for conflicts, so 10,000 connections stay fast. It never
+//! changes the site.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -14,21 +15,30 @@ use crate::compile::interface_name;
 use crate::diag::Ctx;
 use crate::site::Site;
 
+/// A network and where it is written: (connection index, tunnel or list index).
+type Item = (IpNet, usize, usize);
+
 pub fn check(site: &Site, cx: &mut Ctx) {
+    let conn = |c: usize| site.connections.get(c).map_or("?", |c| c.name.as_str());
+    let tunnel = |c: usize, t: usize| format!("connections.{}.tunnels[{t}]", conn(c));
     within("site.networks", &site.networks, cx);
-    let mut pairs: HashMap<(IpAddr, IpAddr), String> = HashMap::new();
-    let mut ifnames: HashMap<String, String> = HashMap::new();
-    let mut insides = Vec::new();
-    let mut remotes = Vec::new();
-    for c in &site.connections {
-        let cpath = format!("connections.{}", c.name);
-        within(&format!("{cpath}.remote_networks"), &c.remote_networks, cx);
+    let mut pairs: HashMap<(IpAddr, IpAddr), (usize, usize)> = HashMap::new();
+    let mut ifnames: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut insides: Vec<Item> = Vec::new();
+    let mut remotes: Vec<Item> = Vec::new();
+    for (ci, c) in site.connections.iter().enumerate() {
+        if c.remote_networks.len() > 1 {
+            within(
+                &format!("connections.{}.remote_networks", c.name),
+                &c.remote_networks,
+                cx,
+            );
+        }
         for (i, r) in c.remote_networks.iter().enumerate() {
-            let rpath = format!("{cpath}.remote_networks[{i}]");
             for (j, l) in site.networks.iter().enumerate() {
                 if overlaps(r, l) {
                     cx.err(
-                        &rpath,
+                        &format!("connections.{}.remote_networks[{i}]", c.name),
                         format!(
                             "remote network {r} overlaps local network {l} (site.networks[{j}])"
                         ),
@@ -36,55 +46,65 @@ pub fn check(site: &Site, cx: &mut Ctx) {
                     );
                 }
             }
-            remotes.push((*r, c.name.as_str(), rpath));
+            remotes.push((*r, ci, i));
         }
         let mut names: HashMap<&str, usize> = HashMap::new();
-        for (i, t) in c.tunnels.iter().enumerate() {
-            let tpath = format!("{cpath}.tunnels[{i}]");
-            let dup_name = names.contains_key(t.name.as_str());
-            if let Some(first) = names.insert(t.name.as_str(), i) {
+        for (ti, t) in c.tunnels.iter().enumerate() {
+            let dup_name = names.get(t.name.as_str()).copied();
+            if let Some(first) = dup_name {
                 cx.err(
-                    &format!("{tpath}.name"),
+                    &format!("{}.name", tunnel(ci, ti)),
                     format!(
-                        "tunnel name {} is already used by {cpath}.tunnels[{first}]",
-                        t.name
+                        "tunnel name {} is already used by {}",
+                        t.name,
+                        tunnel(ci, first)
                     ),
                     "give each tunnel of a connection its own name",
                 );
-                names.insert(t.name.as_str(), first);
+            } else {
+                names.insert(t.name.as_str(), ti);
             }
-            if let Some(other) = pairs.insert((t.local, t.remote), tpath.clone()) {
+            if let Some(&(oc, ot)) = pairs.get(&(t.local, t.remote)) {
                 cx.err(
-                    &format!("{tpath}.remote"),
+                    &format!("{}.remote", tunnel(ci, ti)),
                     format!(
-                        "outside pair {} -> {} is already used by {other}",
-                        t.local, t.remote
+                        "outside pair {} -> {} is already used by {}",
+                        t.local,
+                        t.remote,
+                        tunnel(oc, ot)
                     ),
                     "each tunnel needs its own pair of outside addresses",
                 );
-                pairs.insert((t.local, t.remote), other);
+            } else {
+                pairs.insert((t.local, t.remote), (ci, ti));
             }
             // A duplicate tunnel name already explains the colliding interface name.
-            if c.mode == Mode::Route && !dup_name {
+            if c.mode == Mode::Route && dup_name.is_none() {
                 let ifname = interface_name(t.options.interface, &c.name, &t.name);
-                if let Some(other) = ifnames.insert(ifname.clone(), tpath.clone()) {
+                if let Some(&(oc, ot)) = ifnames.get(&ifname) {
                     cx.err(
-                        &format!("{tpath}.name"),
-                        format!("interface name {ifname} (cut to 15 characters) is also the name for {other}"),
+                        &format!("{}.name", tunnel(ci, ti)),
+                        format!(
+                            "interface name {ifname} (cut to 15 characters) is also the name for {}",
+                            tunnel(oc, ot)
+                        ),
                         "shorten the connection or tunnel names so they differ in the first characters",
                     );
-                    ifnames.insert(ifname, other);
+                } else {
+                    ifnames.insert(ifname, (ci, ti));
                 }
             }
-            insides.push((t.inside.net(), c.name.as_str(), format!("{tpath}.inside")));
+            insides.push((t.inside.net(), ci, ti));
         }
     }
     for (later, earlier) in sweep(&mut insides, true) {
         cx.err(
-            &later.2,
+            &format!("{}.inside", tunnel(later.1, later.2)),
             format!(
-                "inside CIDR {} overlaps {} of {}",
-                later.0, earlier.0, earlier.2
+                "inside CIDR {} overlaps {} of {}.inside",
+                later.0,
+                earlier.0,
+                tunnel(earlier.1, earlier.2)
             ),
             "give every tunnel its own inside /30 (/126)",
         );
@@ -92,10 +112,14 @@ pub fn check(site: &Site, cx: &mut Ctx) {
     if site.transit {
         for (later, earlier) in sweep(&mut remotes, false) {
             cx.err(
-                &later.2,
+                &format!("connections.{}.remote_networks[{}]", conn(later.1), later.2),
                 format!(
-                    "remote network {} overlaps {} of connection {} ({}) while site.transit is on",
-                    later.0, earlier.0, earlier.1, earlier.2
+                    "remote network {} overlaps {} of connection {} (connections.{}.remote_networks[{}]) while site.transit is on",
+                    later.0,
+                    earlier.0,
+                    conn(earlier.1),
+                    conn(earlier.1),
+                    earlier.2
                 ),
                 "with transit the sites behind different connections must use distinct networks",
             );
@@ -121,31 +145,25 @@ pub fn overlaps(a: &IpNet, b: &IpNet) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
 }
 
-type Item<'a> = (IpNet, &'a str, String);
-
 /// Conflicting pairs (later, earlier) among `items`. Sorted by start address (shorter prefix
-/// first), a CIDR overlaps an earlier one iff it starts before the furthest end seen so far.
-/// With `same_owner` false, overlaps within one connection are not reported.
-fn sweep<'a, 'b>(items: &'b mut [Item<'a>], same_owner: bool) -> Vec<(&'b Item<'a>, &'b Item<'a>)> {
-    items.sort_by(|a, b| {
-        (a.0.network(), a.0.prefix_len(), &a.2).cmp(&(b.0.network(), b.0.prefix_len(), &b.2))
-    });
-    let items: &'b [Item<'a>] = items;
+/// first, then file order), a CIDR overlaps an earlier one iff it starts before the furthest
+/// end seen so far. With `same_owner` false, overlaps within one connection are skipped.
+fn sweep(items: &mut [Item], same_owner: bool) -> Vec<(Item, Item)> {
+    items.sort_unstable_by_key(|(n, c, i)| (n.network(), n.prefix_len(), *c, *i));
     let mut out = Vec::new();
-    let mut widest: Option<usize> = None;
-    for i in 0..items.len() {
-        if let Some(w) = widest {
-            let (cur, prev) = (&items[i], &items[w]);
+    let mut widest: Option<Item> = None;
+    for cur in items.iter() {
+        if let Some(prev) = widest {
             if overlaps(&cur.0, &prev.0) {
                 if same_owner || cur.1 != prev.1 {
-                    out.push((cur, prev));
+                    out.push((*cur, prev));
                 }
                 if cur.0.broadcast() <= prev.0.broadcast() {
                     continue;
                 }
             }
         }
-        widest = Some(i);
+        widest = Some(*cur);
     }
     out
 }

@@ -6,8 +6,6 @@
 mod cross;
 mod options;
 
-use std::collections::BTreeMap;
-
 use crate::algo::{InsideSide, Mode};
 use crate::diag::Ctx;
 use crate::raw::{RawAuth, RawConnection, RawFile, RawOptions, RawTunnel};
@@ -17,7 +15,7 @@ use crate::types::{InsideCidr, Name, Psk};
 /// Validates `raw`; `None` when any problem was recorded in `cx`.
 pub fn validate(raw: &RawFile, cx: &mut Ctx) -> Option<Site> {
     let before = cx.count();
-    let name = name(cx, "site.name", &raw.site.name);
+    let name = name(cx, "site", ".name", &raw.site.name);
     let transit = raw.site.transit.unwrap_or(false);
     let if_id_base = raw.site.if_id_base.unwrap_or(DEFAULT_IF_ID_BASE);
     // XFRM if_id 0 means "no interface"; the ids base..base+count must not wrap around.
@@ -51,9 +49,10 @@ pub fn validate(raw: &RawFile, cx: &mut Ctx) -> Option<Site> {
     (cx.count() == before).then_some(site)
 }
 
-fn name(cx: &mut Ctx, path: &str, s: &str) -> Option<Name> {
+/// Checks a name written at `base` + `suffix` (the path is built only on error).
+fn name(cx: &mut Ctx, base: &str, suffix: &str, s: &str) -> Option<Name> {
     Name::new(s)
-        .map_err(|m| cx.err(path, m, "rename it, e.g. east or t1"))
+        .map_err(|m| cx.err(&format!("{base}{suffix}"), m, "rename it, e.g. east or t1"))
         .ok()
 }
 
@@ -66,7 +65,7 @@ fn connection(
     no_local_networks: bool,
 ) -> Connection {
     let path = format!("connections.{key}");
-    let name = name(cx, &path, key);
+    let name = name(cx, &path, "", key);
     let mode = c.mode.unwrap_or(Mode::Route);
     if c.remote_networks.is_empty() {
         cx.err(
@@ -114,7 +113,7 @@ fn connection(
 }
 
 fn tunnel(cx: &mut Ctx, path: &str, t: &RawTunnel, defaults: &RawOptions) -> Tunnel {
-    let name = name(cx, &format!("{path}.name"), &t.name);
+    let name = name(cx, path, ".name", &t.name);
     if t.local.is_ipv4() != t.remote.is_ipv4() {
         cx.err(
             &format!("{path}.remote"),
@@ -147,9 +146,9 @@ fn tunnel(cx: &mut Ctx, path: &str, t: &RawTunnel, defaults: &RawOptions) -> Tun
         defaults,
     };
     let options = options::resolve(&layers, cx, v6);
-    let auth = auth(cx, &format!("{path}.auth"), &t.auth);
-    let local_id = ident(cx, &format!("{path}.local_id"), &t.local_id, t.local);
-    let remote_id = ident(cx, &format!("{path}.remote_id"), &t.remote_id, t.remote);
+    let auth = auth(cx, path, &t.auth);
+    let local_id = ident(cx, path, ".local_id", &t.local_id, t.local);
+    let remote_id = ident(cx, path, ".remote_id", &t.remote_id, t.remote);
     let inside = inside.unwrap_or_else(|| InsideCidr::placeholder(v6));
     let (inside_local, inside_remote) = match side {
         InsideSide::First => (inside.first(), inside.second()),
@@ -169,11 +168,17 @@ fn tunnel(cx: &mut Ctx, path: &str, t: &RawTunnel, defaults: &RawOptions) -> Tun
     }
 }
 
-fn ident(cx: &mut Ctx, path: &str, id: &Option<String>, addr: std::net::IpAddr) -> String {
+fn ident(
+    cx: &mut Ctx,
+    base: &str,
+    suffix: &str,
+    id: &Option<String>,
+    addr: std::net::IpAddr,
+) -> String {
     match id {
         Some(s) if s.trim().is_empty() || s.len() > 255 => {
             cx.err(
-                path,
+                &format!("{base}{suffix}"),
                 "identity must be 1-255 characters",
                 "use a host name, address or e-mail",
             );
@@ -184,20 +189,21 @@ fn ident(cx: &mut Ctx, path: &str, id: &Option<String>, addr: std::net::IpAddr) 
     }
 }
 
-fn auth(cx: &mut Ctx, path: &str, a: &RawAuth) -> Option<Auth> {
-    let kinds: BTreeMap<&str, bool> = [
+/// Authentication of the tunnel at `tunnel_path`.
+fn auth(cx: &mut Ctx, tunnel_path: &str, a: &RawAuth) -> Option<Auth> {
+    let path = format!("{tunnel_path}.auth");
+    let path = path.as_str();
+    let kinds = [
         ("psk", a.psk.is_some()),
         ("psk_file", a.psk_file.is_some()),
         (
             "cert",
             a.cert.is_some() || a.key.is_some() || a.ca.is_some(),
         ),
-    ]
-    .into_iter()
-    .collect();
+    ];
     let set: Vec<&str> = kinds
         .iter()
-        .filter(|(_, on)| **on)
+        .filter(|(_, on)| *on)
         .map(|(k, _)| *k)
         .collect();
     if set.len() != 1 {

@@ -3,7 +3,7 @@
 //! problem is reported at the path where the offending value is written. It never looks at
 //! other tunnels (that is `cross`) and never reads files.
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::algo::{DpdAction, Encryption, Integrity, InterfaceKind};
 use crate::algo::{IkeVersion, StartupAction, PHASE1_DH_GROUPS, PHASE2_DH_GROUPS};
@@ -28,19 +28,47 @@ pub struct Layers<'a> {
 
 const DEFAULTS_PATH: &str = "defaults.tunnel";
 
-impl Layers<'_> {
-    /// The value of a field and the path where it is written (`None`: built-in default).
-    fn pick<T: Clone>(
+/// Where a value is written; the path text is only built when there is a problem to report.
+#[derive(Debug, Clone, Copy)]
+struct Src<'a> {
+    base: &'a str,
+    field: &'a str,
+}
+
+impl Src<'_> {
+    fn path(self) -> String {
+        format!("{}.{}", self.base, self.field)
+    }
+}
+
+impl<'a> Layers<'a> {
+    /// The value of a field and where it is written (`None`: built-in default).
+    fn pick<'f, T: Clone>(
         &self,
-        field: &str,
+        field: &'f str,
         get: impl Fn(&RawOptions) -> &Option<T>,
-    ) -> Option<(T, String)> {
+    ) -> Option<(T, Src<'f>)>
+    where
+        'a: 'f,
+    {
         if let Some(v) = get(self.tunnel) {
-            Some((v.clone(), format!("{}.{field}", self.tunnel_path)))
+            Some((
+                v.clone(),
+                Src {
+                    base: self.tunnel_path,
+                    field,
+                },
+            ))
         } else {
-            get(self.defaults)
-                .as_ref()
-                .map(|v| (v.clone(), format!("{DEFAULTS_PATH}.{field}")))
+            get(self.defaults).as_ref().map(|v| {
+                (
+                    v.clone(),
+                    Src {
+                        base: DEFAULTS_PATH,
+                        field,
+                    },
+                )
+            })
         }
     }
 
@@ -71,11 +99,11 @@ impl Layers<'_> {
         get: impl Fn(&RawOptions) -> &Option<u32>,
         new: fn(u32) -> Result<T, RangeError>,
     ) -> Option<T> {
-        let (v, path) = self.pick(field, get)?;
+        let (v, src) = self.pick(field, get)?;
         match new(v) {
             Ok(t) => Some(t),
             Err(e) => {
-                cx.err(&path, e.message(), e.hint());
+                cx.err(&src.path(), e.message(), e.hint());
                 None
             }
         }
@@ -89,31 +117,36 @@ impl Layers<'_> {
         allowed: &[T],
         default: &[T],
     ) -> Vec<T> {
-        let Some((v, path)) = self.pick(field, get) else {
+        let Some((v, src)) = self.pick(field, get) else {
             return default.to_vec();
         };
-        let allowed_text = allowed
-            .iter()
-            .map(|a| a.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let allowed_text = || {
+            allowed
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if v.is_empty() {
             cx.err(
-                &path,
+                &src.path(),
                 "must list at least one value",
-                format!("choose from {allowed_text}, or remove the key for the default"),
+                format!(
+                    "choose from {}, or remove the key for the default",
+                    allowed_text()
+                ),
             );
         }
         for (i, item) in v.iter().enumerate() {
             if !allowed.contains(item) {
                 cx.err(
-                    &format!("{path}[{i}]"),
+                    &format!("{}[{i}]", src.path()),
                     format!("{item} is not allowed"),
-                    format!("choose from {allowed_text}"),
+                    format!("choose from {}", allowed_text()),
                 );
             } else if v[..i].contains(item) {
                 cx.err(
-                    &format!("{path}[{i}]"),
+                    &format!("{}[{i}]", src.path()),
                     format!("{item} is listed twice"),
                     "remove the duplicate",
                 );
@@ -142,15 +175,18 @@ impl Layers<'_> {
         get: impl Fn(&RawOptions) -> &Option<Vec<IpNet>>,
         v6: bool,
     ) -> Vec<IpNet> {
-        let Some((v, path)) = self.pick(field, get) else {
-            let any: IpNet = if v6 { "::/0" } else { "0.0.0.0/0" }
-                .parse()
-                .unwrap_or_default();
+        let Some((v, src)) = self.pick(field, get) else {
+            // The default Ipv4Net / Ipv6Net is 0.0.0.0/0 / ::/0.
+            let any = if v6 {
+                IpNet::V6(Ipv6Net::default())
+            } else {
+                IpNet::V4(Ipv4Net::default())
+            };
             return vec![any];
         };
         if v.is_empty() {
             cx.err(
-                &path,
+                &src.path(),
                 "must list at least one traffic selector",
                 "remove the key for the default 0.0.0.0/0 (::/0)",
             );
@@ -163,7 +199,7 @@ impl Layers<'_> {
                     ("IPv6", "IPv4")
                 };
                 cx.err(
-                    &format!("{path}[{i}]"),
+                    &format!("{}[{i}]", src.path()),
                     format!("traffic selector {ts} is {fam} but the inside CIDR is {inside}"),
                     "a tunnel carries one address family (REQUIREMENTS §6.7); use a separate connection",
                 );
