@@ -1,5 +1,5 @@
 //! Diagnostics: every problem `load` finds, each with the YAML path, the line and column
-//! where it is written, a message and a hint on how to fix it. The collector [`Ctx`] turns a
+//! where it is written, a message and a hint on how to fix it. The collector `Ctx` turns a
 //! path into a position through the [`LocIndex`]. Diagnostics never carry secret values:
 //! callers pass messages built from PSK error kinds, never from the key itself.
 
@@ -90,7 +90,7 @@ enum At {
 /// is something to report: the path → line index is built lazily, so a valid file is parsed
 /// once.
 #[derive(Debug)]
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     origin: String,
     src: &'a str,
     index: Option<LocIndex>,

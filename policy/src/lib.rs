@@ -1,10 +1,16 @@
 //! `policy`: the YAML site model and pure decisions (DESIGN.md §4). [`load`] reads a site
 //! file into the typed [`Site`] or returns every problem as [`Diagnostics`] with path, line
-//! and hint; [`effective`] prints the site with defaults filled in; [`compile`] turns it into
+//! and hint; [`effective()`] prints the site with defaults filled in; [`compile()`] turns it into
 //! the [`DesiredState`] the daemon reconciles with the kernel; [`schema_json`] is the JSON
 //! Schema of the file format (shipped as `policy/schema/site.schema.json`; refresh it with
-//! `XFRMD_REGEN_SCHEMA=1 cargo test -p policy --test schema`). No I/O, no clock, no dependency on `ike` or `xfrm`, and no
-//! secret ever reaches Debug output or a diagnostic.
+//! `XFRMD_REGEN_SCHEMA=1 cargo test -p policy --test schema`). No I/O, no clock, no
+//! dependency on `ike` or `xfrm`, and no secret ever reaches Debug output or a diagnostic.
+//!
+//! Choices where REQUIREMENTS.md leaves room: the built-in `ike_versions` default is
+//! `[ikev1, ikev2]` (§2 #4, §18 #2; sites narrow it under `defaults.tunnel`); `dpd_timeout`
+//! is capped at 3600 s (the checklist gives only the minimum 30); the side of a tunnel with
+//! the lower outside address takes the first usable inside address unless `inside_side` says
+//! otherwise, so two sites agree without coordination.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod algo;
@@ -31,8 +37,9 @@ use diag::Ctx;
 use locate::Pos;
 
 /// Parses and validates a site file. `origin` (usually the file name) prefixes every
-/// diagnostic. Shape errors (YAML syntax, wrong type, unknown field) stop the typed pass at
-/// the first one; all value and cross-object problems are collected.
+/// diagnostic. All value and cross-object problems are collected. When the file does not
+/// have the right shape, every unknown key is reported, plus the first syntax or type error
+/// (serde stops there, so value checks wait until the shape is right).
 pub fn load(src: &str, origin: &str) -> Result<Site, Diagnostics> {
     let mut cx = Ctx::new(origin, src);
     match serde_saphyr::from_str_with_options::<raw::RawFile>(src, yaml_options()) {
