@@ -158,10 +158,88 @@ impl<'a> Ctx<'a> {
                 hint: (!p.hint.is_empty()).then_some(p.hint),
             });
         }
+        // Safety net for malformed files: a PSK that ended up inside a key or a message is
+        // still never printed (see `secret_words`).
+        let secrets = if d.is_empty() {
+            Vec::new()
+        } else {
+            secret_words(self.src)
+        };
+        for x in &mut d {
+            for w in &secrets {
+                for field in [&mut x.path, &mut x.message] {
+                    if field.contains(w.as_str()) {
+                        *field = field.replace(w.as_str(), "<redacted>");
+                    }
+                }
+                if let Some(h) = &mut x.hint {
+                    if h.contains(w.as_str()) {
+                        *h = h.replace(w.as_str(), "<redacted>");
+                    }
+                }
+            }
+        }
         d.sort_by(|a, b| {
             (a.line, a.column, &a.path, &a.message).cmp(&(b.line, b.column, &b.path, &b.message))
         });
         d.dedup();
         Diagnostics(d)
+    }
+}
+
+/// Words that may be (part of) an inline PSK, found by text rather than structure so that a
+/// broken file (say `psk:x Secret` read as one key) still cannot leak it: on every line that
+/// mentions `psk` (other than `psk_file`), each run of 5+ characters of `[A-Za-z0-9._]` after
+/// the mention, and the next line too when the value starts there. Longest first.
+fn secret_words(src: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut take_next = false;
+    for line in src.lines() {
+        let mut rest = "";
+        if take_next {
+            rest = line;
+            take_next = false;
+        }
+        let mut found: Vec<&str> = words(rest).collect();
+        let mut search = line;
+        while let Some(i) = search.find("psk") {
+            let after = &search[i + 3..];
+            if !after.starts_with("_file") {
+                found.extend(words(after));
+                let tail = after.trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+                if tail.is_empty() || tail.starts_with(['|', '>', '#']) {
+                    take_next = true;
+                }
+            }
+            search = after;
+        }
+        out.extend(found.into_iter().filter(|w| *w != "psk").map(str::to_owned));
+    }
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    out.dedup();
+    out
+}
+
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+        .filter(|w| w.len() >= 5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_words_cover_broken_psk_lines() {
+        let src = "a:
+  auth: { psk:.<& Hidden_psk_4711 }
+  auth: { psk_file: /etc/x.psk }
+  psk: |
+    Block.Secret_1
+";
+        let w = secret_words(src);
+        assert!(w.contains(&"Hidden_psk_4711".to_owned()), "{w:?}");
+        assert!(w.contains(&"Block.Secret_1".to_owned()), "{w:?}");
+        assert!(!w.iter().any(|x| x.contains("etc")), "{w:?}");
     }
 }
