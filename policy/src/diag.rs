@@ -213,12 +213,27 @@ fn secret_words(src: &str) -> Vec<String> {
             }
             search = after;
         }
-        out.extend(found.into_iter().filter(|w| *w != "psk").map(str::to_owned));
+        out.extend(
+            found
+                .into_iter()
+                .filter(|w| !KEYS.contains(w))
+                .map(str::to_owned),
+        );
     }
     out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     out.dedup();
     out
 }
+
+/// Key names that share a line with `psk` in flow style; they are not secrets.
+const KEYS: [&str; 6] = [
+    "psk_file",
+    "local",
+    "remote",
+    "inside",
+    "local_id",
+    "remote_id",
+];
 
 fn words(s: &str) -> impl Iterator<Item = &str> {
     s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
@@ -232,7 +247,7 @@ mod tests {
     #[test]
     fn secret_words_cover_broken_psk_lines() {
         let src = "a:
-  auth: { psk:.<& Hidden_psk_4711 }
+  auth: { psk:.<& Hidden_psk_4711, psk_file: /x }
   auth: { psk_file: /etc/x.psk }
   psk: |
     Block.Secret_1
@@ -240,6 +255,9 @@ mod tests {
         let w = secret_words(src);
         assert!(w.contains(&"Hidden_psk_4711".to_owned()), "{w:?}");
         assert!(w.contains(&"Block.Secret_1".to_owned()), "{w:?}");
-        assert!(!w.iter().any(|x| x.contains("etc")), "{w:?}");
+        assert!(
+            !w.iter().any(|x| x.contains("etc") || x == "psk_file"),
+            "{w:?}"
+        );
     }
 }
