@@ -134,7 +134,7 @@ fn round_trips_through_the_fake_core() {
         c.request(&Request::Status).unwrap(),
         Response::Status(sample_report())
     );
-    let (connection, tunnel) = Request::target("hq/t1");
+    let (connection, tunnel) = Request::target("hq/t1").unwrap();
     let up = Request::Up { connection, tunnel };
     assert_eq!(
         c.request(&up).unwrap(),

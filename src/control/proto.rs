@@ -67,12 +67,20 @@ pub enum Response {
 }
 
 impl Request {
-    /// `CONN` or `CONN/TUNNEL` as typed on the command line, for `up` / `down`.
-    pub fn target(connection_tunnel: &str) -> (String, Option<String>) {
-        match connection_tunnel.split_once('/') {
-            Some((c, t)) => (c.to_owned(), Some(t.to_owned())),
-            None => (connection_tunnel.to_owned(), None),
+    /// `CONN` or `CONN/TUNNEL` as typed on the command line, for `up` / `down`; `None`
+    /// when a part is empty or there is more than one `/`.
+    pub fn target(connection_tunnel: &str) -> Option<(String, Option<String>)> {
+        let mut parts = connection_tunnel.split('/');
+        let c = parts.next().filter(|c| !c.is_empty())?;
+        let t = match parts.next() {
+            None => None,
+            Some("") => return None,
+            Some(t) => Some(t.to_owned()),
+        };
+        if parts.next().is_some() {
+            return None;
         }
+        Some((c.to_owned(), t))
     }
 }
 
@@ -122,8 +130,14 @@ mod tests {
             serde_json::to_string(&r).unwrap(),
             r#"{"response":"error","message":"no"}"#
         );
-        assert_eq!(Request::target("hq/t1"), ("hq".into(), Some("t1".into())));
-        assert_eq!(Request::target("hq"), ("hq".into(), None));
+        assert_eq!(
+            Request::target("hq/t1"),
+            Some(("hq".into(), Some("t1".into())))
+        );
+        assert_eq!(Request::target("hq"), Some(("hq".into(), None)));
+        for bad in ["", "/t1", "hq/", "hq/t1/x"] {
+            assert_eq!(Request::target(bad), None, "{bad}");
+        }
         assert_eq!(
             to_line(&Request::Status).unwrap(),
             b"{\"request\":\"status\"}\n"
