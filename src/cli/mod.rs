@@ -1,0 +1,4 @@
+//! Subcommands of the `xfrmd` binary, one module each. They read files and print; the
+//! decisions they show come from the library crates.
+
+pub mod check;
