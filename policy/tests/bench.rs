@@ -12,13 +12,26 @@ fn big_site(n: u32) -> String {
     let mut s = String::from(
         "site:\n  name: hub\n  networks: [192.168.0.0/16]\n  transit: true\ndefaults:\n  tunnel:\n    ike_versions: [ikev2]\n    dpd_timeout: 30\nconnections:\n",
     );
-    let mut v4_inside = (169u32 << 24) | (254 << 16) | (6 << 8); // 169.254.6.0, past the reserved /30s
-    for i in 0..n {
+    // Even connections use IPv4 inside /30s (5,000 × 2 fit in 169.254.0.0/16 past the
+    // reserved ones), odd ones IPv6 /126s: one family per connection (REQUIREMENTS §6.7).
+    let mut v4_inside = (169u32 << 24) | (254 << 16) | (6 << 8); // 169.254.6.0
+    let mut next_v4 = || {
         if v4_inside == ((169 << 24) | (254 << 16) | (169 << 8) | 252) {
-            v4_inside += 4; // skip 169.254.169.252/30
+            v4_inside += 4; // skip the reserved 169.254.169.252/30
         }
-        let inside = std::net::Ipv4Addr::from(v4_inside);
+        let net = format!("{}/30", std::net::Ipv4Addr::from(v4_inside));
         v4_inside += 4;
+        net
+    };
+    for i in 0..n {
+        let (in1, in2) = if i % 2 == 0 {
+            (next_v4(), next_v4())
+        } else {
+            (
+                format!("'fd00::{i:x}:0/126'"),
+                format!("'fd00::{i:x}:4/126'"),
+            )
+        };
         let (a, b) = (i / 256, i % 256);
         write!(
             s,
@@ -28,13 +41,13 @@ fn big_site(n: u32) -> String {
       - name: t1
         local: 192.0.2.1
         remote: 100.64.{a}.{b}
-        inside: {inside}/30
+        inside: {in1}
         auth: {{ psk: Secret_{i:05}x }}
         priority: 100
       - name: t2
         local: 192.0.2.2
         remote: 100.64.{a}.{b}
-        inside: 'fd00::{i:x}:0/126'
+        inside: {in2}
         auth: {{ psk_file: /etc/xfrmd/c{i}.psk }}
         priority: 200
 "
@@ -105,7 +118,7 @@ fn bench_site_with_conflicts_reports_them_all() {
     assert_eq!(
         paths,
         [
-            "connections.c00065.tunnels[0].inside",
+            "connections.c00064.tunnels[1].inside",
             "connections.c00299.remote_networks[0]"
         ],
         "{d}"

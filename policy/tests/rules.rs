@@ -129,7 +129,16 @@ fn aggressive_mode_is_opt_in_and_ikev1_only() {
 
 #[test]
 fn inside_cidr_rules() {
-    let with = |c: &str| BASE.replace("169.254.10.0/30", c);
+    // An IPv6 inside for t1 needs one for t2 too (one family per connection).
+    let with = |c: &str| {
+        let t2 = if c.contains(':') {
+            "'fd00::100/126'"
+        } else {
+            "169.254.11.0/30"
+        };
+        BASE.replace("169.254.10.0/30", c)
+            .replace("169.254.11.0/30", t2)
+    };
     ok(&with("169.254.6.0/30"));
     ok(&with("169.254.255.252/30"));
     ok(&with("fd00::/126"));
@@ -266,7 +275,9 @@ fn traffic_selectors_follow_the_inside_family() {
         text.contains("is IPv6 but the inside CIDR is IPv4"),
         "{text}"
     );
-    let site = ok(&BASE.replace("169.254.10.0/30", "fd00::/126"));
+    let site = ok(&BASE
+        .replace("169.254.10.0/30", "fd00::/126")
+        .replace("169.254.11.0/30", "'fd00::4/126'"));
     assert_eq!(
         site.connections[0].tunnels[0].options.remote_ts,
         vec!["::/0".parse().unwrap()]
@@ -300,4 +311,20 @@ fn identities_default_to_outside_addresses() {
     assert_eq!(t[0].remote_id, "198.51.100.1");
     assert_eq!(t[1].local_id, "192.0.2.2");
     one(&t1("remote_id: ''"), &format!("{T0}.remote_id"));
+}
+
+#[test]
+fn one_inside_family_per_connection() {
+    // REQUIREMENTS §6.7 / §18 #4.
+    let text = one(
+        &BASE.replace("169.254.11.0/30", "'fd00::8/126'"),
+        "connections.east.tunnels[1].inside",
+    );
+    assert!(
+        text.contains("inside CIDR fd00::8/126 is IPv6 but connections.east.tunnels[0].inside (169.254.10.0/30) is IPv4"),
+        "{text}"
+    );
+    ok(&BASE
+        .replace("169.254.11.0/30", "'fd00::8/126'")
+        .replace("169.254.10.0/30", "'fd00::/126'"));
 }

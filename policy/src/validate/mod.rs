@@ -104,11 +104,38 @@ fn connection(
         .enumerate()
         .map(|(i, t)| tunnel(cx, &format!("{path}.tunnels[{i}]"), t, defaults))
         .collect();
+    // REQUIREMENTS §6.7 / §18 #4: a connection carries IPv4 or IPv6 inside, never both.
+    if let Some(first) = c.tunnels.first() {
+        let v6 = first.inside.addr().is_ipv6();
+        for (i, t) in c.tunnels.iter().enumerate().skip(1) {
+            if t.inside.addr().is_ipv6() != v6 {
+                cx.err(
+                    &format!("{path}.tunnels[{i}].inside"),
+                    format!(
+                        "inside CIDR {} is {} but {path}.tunnels[0].inside ({}) is {}",
+                        t.inside,
+                        family(!v6),
+                        first.inside,
+                        family(v6)
+                    ),
+                    "a connection carries one inside family; use a separate connection for the other",
+                );
+            }
+        }
+    }
     Connection {
         name: name.unwrap_or_else(Name::placeholder),
         remote_networks: c.remote_networks.clone(),
         mode,
         tunnels,
+    }
+}
+
+fn family(v6: bool) -> &'static str {
+    if v6 {
+        "IPv6"
+    } else {
+        "IPv4"
     }
 }
 

@@ -211,77 +211,62 @@ impl<'a> Layers<'a> {
 
 /// Resolves every option of one tunnel; problems go to `cx`. `v6` is the inside family.
 pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
-    let ike_versions = l.list(
-        cx,
-        "ike_versions",
-        |o| &o.ike_versions,
-        IkeVersion::ALL,
-        IkeVersion::ALL,
-    );
+    // The YAML key is the field name, so a path can never name the wrong key.
+    macro_rules! num {
+        ($f:ident, $t:ident) => {
+            l.num(cx, stringify!($f), |o| &o.$f, $t::new, $t::DEFAULT)
+        };
+    }
+    macro_rules! list {
+        ($f:ident, $all:expr) => {
+            l.list(cx, stringify!($f), |o| &o.$f, $all, $all)
+        };
+    }
+    macro_rules! blame {
+        ($f:ident) => {
+            l.blame(stringify!($f), |o| o.$f.is_some())
+        };
+    }
+    let ike_versions = list!(ike_versions, IkeVersion::ALL);
     let aggressive = l.flag("aggressive", |o| &o.aggressive, false);
     let startup = l.choice("startup", |o| &o.startup, StartupAction::Add);
     // REQUIREMENTS §5 rule 2: only IKEv2 supports initiating at start-up.
     if startup == StartupAction::Start && !ike_versions.contains(&IkeVersion::Ikev2) {
-        let p = l.blame("startup", |o| o.startup.is_some());
+        let hint = "add ikev2 to ike_versions or use startup: add";
         cx.err(
-            &p,
+            &blame!(startup),
             "startup: start needs ikev2 in ike_versions",
-            "add ikev2 to ike_versions or use startup: add",
+            hint,
         );
     }
     // REQUIREMENTS §18 #12: aggressive mode is refused unless opted in, and exists only in IKEv1.
     if aggressive && !ike_versions.contains(&IkeVersion::Ikev1) {
-        let p = l.blame("aggressive", |o| o.aggressive.is_some());
+        let hint = "add ikev1 or remove aggressive";
         cx.err(
-            &p,
+            &blame!(aggressive),
             "aggressive: true needs ikev1 in ike_versions",
-            "add ikev1 or remove aggressive",
+            hint,
         );
     }
-    let p1_life = l.num(
-        cx,
-        "phase1_lifetime",
-        |o| &o.phase1_lifetime,
-        Phase1Lifetime::new,
-        Phase1Lifetime::DEFAULT,
-    );
-    let p2_life = l.num(
-        cx,
-        "phase2_lifetime",
-        |o| &o.phase2_lifetime,
-        Phase2Lifetime::new,
-        Phase2Lifetime::DEFAULT,
-    );
+    let p1_life = num!(phase1_lifetime, Phase1Lifetime);
+    let p2_life = num!(phase2_lifetime, Phase2Lifetime);
     // REQUIREMENTS §2 #21: phase 2 lifetime must be less than the phase 1 lifetime.
     if p2_life.get() >= p1_life.get() {
-        let p = l.blame("phase2_lifetime", |o| o.phase2_lifetime.is_some());
+        let (p2, p1) = (p2_life.get(), p1_life.get());
         cx.err(
-            &p,
-            format!(
-                "phase2_lifetime {} must be less than phase1_lifetime {}",
-                p2_life.get(),
-                p1_life.get()
-            ),
+            &blame!(phase2_lifetime),
+            format!("phase2_lifetime {p2} must be less than phase1_lifetime {p1}"),
             "lower phase2_lifetime or raise phase1_lifetime",
         );
     }
-    let rekey_margin = l.num(
-        cx,
-        "rekey_margin",
-        |o| &o.rekey_margin,
-        RekeyMargin::new,
-        RekeyMargin::DEFAULT,
-    );
+    let rekey_margin = num!(rekey_margin, RekeyMargin);
     // REQUIREMENTS §2 #24: 60 ..= phase 2 lifetime / 2.
     let half = p2_life.get() / 2;
     if rekey_margin.get() > half {
-        let p = l.blame("rekey_margin", |o| o.rekey_margin.is_some());
+        let m = rekey_margin.get();
         cx.err(
-            &p,
-            format!(
-                "rekey_margin {} is above half the phase2_lifetime ({half} seconds)",
-                rekey_margin.get()
-            ),
+            &blame!(rekey_margin),
+            format!("rekey_margin {m} is above half the phase2_lifetime ({half} seconds)"),
             format!(
                 "use {}..={half} seconds or raise phase2_lifetime",
                 RekeyMargin::MIN
@@ -291,118 +276,34 @@ pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
     TunnelOptions {
         ike_versions,
         aggressive,
-        dpd_timeout: l.num(
-            cx,
-            "dpd_timeout",
-            |o| &o.dpd_timeout,
-            DpdTimeout::new,
-            DpdTimeout::DEFAULT,
-        ),
+        dpd_timeout: num!(dpd_timeout, DpdTimeout),
         dpd_action: l.choice("dpd_action", |o| &o.dpd_action, DpdAction::Clear),
         startup,
         local_ts: l.selectors(cx, "local_ts", |o| &o.local_ts, v6),
         remote_ts: l.selectors(cx, "remote_ts", |o| &o.remote_ts, v6),
         phase1: Phase {
-            dh_groups: l.list(
-                cx,
-                "phase1_dh_groups",
-                |o| &o.phase1_dh_groups,
-                PHASE1_DH_GROUPS,
-                PHASE1_DH_GROUPS,
-            ),
-            encryption: l.list(
-                cx,
-                "phase1_encryption",
-                |o| &o.phase1_encryption,
-                Encryption::ALL,
-                Encryption::ALL,
-            ),
-            integrity: l.list(
-                cx,
-                "phase1_integrity",
-                |o| &o.phase1_integrity,
-                Integrity::ALL,
-                Integrity::ALL,
-            ),
+            dh_groups: list!(phase1_dh_groups, PHASE1_DH_GROUPS),
+            encryption: list!(phase1_encryption, Encryption::ALL),
+            integrity: list!(phase1_integrity, Integrity::ALL),
             lifetime: p1_life,
         },
         phase2: Phase {
-            dh_groups: l.list(
-                cx,
-                "phase2_dh_groups",
-                |o| &o.phase2_dh_groups,
-                PHASE2_DH_GROUPS,
-                PHASE2_DH_GROUPS,
-            ),
-            encryption: l.list(
-                cx,
-                "phase2_encryption",
-                |o| &o.phase2_encryption,
-                Encryption::ALL,
-                Encryption::ALL,
-            ),
-            integrity: l.list(
-                cx,
-                "phase2_integrity",
-                |o| &o.phase2_integrity,
-                Integrity::ALL,
-                Integrity::ALL,
-            ),
+            dh_groups: list!(phase2_dh_groups, PHASE2_DH_GROUPS),
+            encryption: list!(phase2_encryption, Encryption::ALL),
+            integrity: list!(phase2_integrity, Integrity::ALL),
             lifetime: p2_life,
         },
         rekey_margin,
-        rekey_fuzz: l.num(
-            cx,
-            "rekey_fuzz",
-            |o| &o.rekey_fuzz,
-            RekeyFuzz::new,
-            RekeyFuzz::DEFAULT,
-        ),
-        replay_window: l.num(
-            cx,
-            "replay_window",
-            |o| &o.replay_window,
-            ReplayWindow::new,
-            ReplayWindow::DEFAULT,
-        ),
+        rekey_fuzz: num!(rekey_fuzz, RekeyFuzz),
+        replay_window: num!(replay_window, ReplayWindow),
         interface: l.choice("interface", |o| &o.interface, InterfaceKind::Xfrm),
         mtu: l.opt_num(cx, "mtu", |o| &o.mtu, Mtu::new),
-        priority: l.num(
-            cx,
-            "priority",
-            |o| &o.priority,
-            Priority::new,
-            Priority::DEFAULT,
-        ),
-        weight: l.num(cx, "weight", |o| &o.weight, Weight::new, Weight::DEFAULT),
+        priority: num!(priority, Priority),
+        weight: num!(weight, Weight),
         preempt: l.flag("preempt", |o| &o.preempt, false),
-        hold_down: l.num(
-            cx,
-            "hold_down",
-            |o| &o.hold_down,
-            HoldDown::new,
-            HoldDown::DEFAULT,
-        ),
-        probe_interval: l.num(
-            cx,
-            "probe_interval",
-            |o| &o.probe_interval,
-            ProbeInterval::new,
-            ProbeInterval::DEFAULT,
-        ),
-        probe_misses: l.num(
-            cx,
-            "probe_misses",
-            |o| &o.probe_misses,
-            ProbeMisses::new,
-            ProbeMisses::DEFAULT,
-        ),
-        probe_recover: l.num(
-            cx,
-            "probe_recover",
-            |o| &o.probe_recover,
-            ProbeRecover::new,
-            ProbeRecover::DEFAULT,
-        ),
+        hold_down: num!(hold_down, HoldDown),
+        probe_interval: num!(probe_interval, ProbeInterval),
+        probe_misses: num!(probe_misses, ProbeMisses),
+        probe_recover: num!(probe_recover, ProbeRecover),
     }
 }
