@@ -21,6 +21,8 @@ pub enum ClientError {
         path: PathBuf,
         /// The system's reason, e.g. "No such file or directory".
         reason: String,
+        /// What probably went wrong, e.g. "is the daemon running?".
+        hint: &'static str,
     },
     /// The connection broke or timed out.
     Io {
@@ -36,9 +38,9 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Unreachable { path, reason } => write!(
+            ClientError::Unreachable { path, reason, hint } => write!(
                 f,
-                "cannot reach xfrmd at {}: {reason} (is the daemon running?)",
+                "cannot reach xfrmd at {}: {reason} ({hint})",
                 path.display()
             ),
             ClientError::Io { path, reason } => {
@@ -102,6 +104,10 @@ impl ControlClient {
         let mut s = UnixStream::connect(&self.path).map_err(|e| ClientError::Unreachable {
             path: self.path.clone(),
             reason: reason(&e),
+            hint: match e.kind() {
+                io::ErrorKind::PermissionDenied => "the control socket is root's: run as root",
+                _ => "is the daemon running?",
+            },
         })?;
         s.set_read_timeout(Some(self.timeout)).map_err(io_err)?;
         s.set_write_timeout(Some(self.timeout)).map_err(io_err)?;

@@ -12,6 +12,7 @@ use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 
 use nix::sys::socket::{
@@ -79,6 +80,8 @@ struct Sock {
 pub struct UdpTransport {
     socks: Vec<Sock>,
     ports: Ports,
+    /// Socket `try_recv` starts with, rotated so a flood on one cannot starve the others.
+    next: AtomicUsize,
 }
 
 fn ctx(e: io::Error, what: &str) -> io::Error {
@@ -148,7 +151,11 @@ impl UdpTransport {
             socks.push(open(SocketAddr::new(ip, p.ike), false, cfg)?);
             socks.push(open(SocketAddr::new(ip, p.natt), true, cfg)?);
         }
-        Ok(UdpTransport { socks, ports: p })
+        Ok(UdpTransport {
+            socks,
+            ports: p,
+            next: AtomicUsize::new(0),
+        })
     }
 
     /// The opened sockets.
@@ -302,7 +309,12 @@ impl Transport for UdpTransport {
     }
 
     fn try_recv(&self) -> io::Result<Option<Datagram>> {
-        for s in &self.socks {
+        let n = self.socks.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            let Some(s) = self.socks.get(start.wrapping_add(i) % n) else {
+                continue;
+            };
             loop {
                 let got = match s.io.try_io(Interest::READABLE, || recv_raw(s)) {
                     Ok(g) => g,
