@@ -75,6 +75,21 @@ run_verb() {
             else
                 echo "esp counters did not grow: $before -> $after packets"
             fi ;;
+        cut)
+            # Break paths silently (no carrier change): blackhole routes, all in one call.
+            printf 'route replace blackhole %s\n' "$@" | ip -n "$h" -batch - ;;
+        restore) printf 'route del blackhole %s\n' "$@" | ip -n "$h" -batch - ;;
+        delay) ip netns exec "$h" tc qdisc replace dev "$1" root netem delay "${2}ms" ;;
+        masquerade)
+            ip netns exec "$h" nft -f - <<NFT
+table ip lab_nat {
+    chain postrouting {
+        type nat hook postrouting priority srcnat;
+        oifname "$1" masquerade
+    }
+}
+NFT
+            ;;
         sleep) sleep "$1" ;;
         *) echo "unknown verb @$verb"; return 2 ;;
     esac
