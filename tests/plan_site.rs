@@ -192,3 +192,30 @@ fn vti_tunnel_uses_keys_and_marks() {
         l.name
     )));
 }
+
+#[test]
+fn hub_example_mixes_ecmp_vti_and_failover_routes() {
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hub.yaml")).unwrap();
+    let p = plan(&load(&src));
+    let text = p.render();
+    for line in [
+        "ip link add xfrm-spoke-a-t1 type xfrm if_id 0x2000",
+        "ip link add vti-spoke-b-t1 type vti local 203.0.113.10 remote 198.51.100.20 \
+         ikey 0x2002 okey 0x2002 mtu 1400",
+        "ip route replace 10.10.0.0/16 metric 100 proto 0xf0 \
+         nexthop dev xfrm-spoke-a-t1 weight 1 nexthop dev xfrm-spoke-a-t2 weight 1",
+        "ip route replace 10.21.0.0/16 dev vti-spoke-b-t1 metric 100 proto 0xf0",
+        "ip route replace 10.21.0.0/16 dev xfrm-spoke-b-t2 metric 200 proto 0xf0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
+    }
+    assert_eq!(p.desired.links.len(), 4);
+    assert_eq!(p.desired.routes.len(), 5);
+    assert_eq!(p.desired.policies.len(), 12);
+    assert!(p.ownership.if_ids.contains(&8192) && !p.ownership.if_ids.contains(&8191));
+    assert!(p.desired.links.iter().all(|l| p.ownership.owns_link(l)));
+}
