@@ -31,7 +31,7 @@ pub fn decode(natt: bool, wire: &[u8]) -> Rx<'_> {
         return Rx::Ike(wire);
     }
     if wire == [NAT_KEEPALIVE] {
-        // RFC 3948 2.3: "The sender SHOULD use a one-octet long payload with the value
+        // RFC 3948 2.3: "The sender SHOULD use a one-octet-long payload with the value
         // 0xFF. The receiver SHOULD ignore a received NAT-keepalive packet."
         return Rx::Keepalive;
     }
@@ -48,7 +48,8 @@ pub fn decode(natt: bool, wire: &[u8]) -> Rx<'_> {
 pub fn encode(natt: bool, ike: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(ike.len() + if natt { NON_ESP_MARKER.len() } else { 0 });
     if natt {
-        // RFC 3948 2.2 / RFC 7296 2.23: IKE sent to port 4500 MUST carry the marker.
+        // RFC 3948 2.2 (and RFC 7296 2.23): IKE on the NAT-T port is prefixed with the
+        // non-ESP marker.
         out.extend_from_slice(&NON_ESP_MARKER);
     }
     out.extend_from_slice(ike);
