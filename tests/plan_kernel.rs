@@ -15,8 +15,12 @@ fn in_netns(name: &str, body: impl FnOnce() + Send + 'static) {
         println!("SKIP {name}: needs root (CAP_SYS_ADMIN for unshare(CLONE_NEWNET))");
         return;
     }
+    let name = name.to_owned();
     std::thread::spawn(move || {
-        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        if let Err(e) = nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET) {
+            println!("SKIP {name}: unshare(CLONE_NEWNET): {e}");
+            return;
+        }
         let ok = Command::new("ip")
             .args(["link", "set", "lo", "up"])
             .status()
