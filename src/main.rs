@@ -27,10 +27,51 @@ enum Command {
         /// The site YAML file.
         file: PathBuf,
     },
+    /// Print the kernel objects a site file asks for as `ip` commands (dry run, no root).
+    Plan {
+        /// The site YAML file.
+        file: PathBuf,
+    },
+    /// Show every tunnel's state, algorithms, SPIs, NAT-T and traffic (asks the daemon).
+    Status {
+        /// Print the report as JSON (the stable, documented format).
+        #[arg(long)]
+        json: bool,
+        /// The daemon's control socket.
+        #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
+        control: PathBuf,
+    },
+    /// Bring a connection's tunnels (CONN) or one tunnel (CONN/TUNNEL) up now.
+    Up {
+        /// CONN or CONN/TUNNEL.
+        target: String,
+        /// The daemon's control socket.
+        #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
+        control: PathBuf,
+    },
+    /// Take a connection's tunnels (CONN) or one tunnel (CONN/TUNNEL) down until `up`.
+    Down {
+        /// CONN or CONN/TUNNEL.
+        target: String,
+        /// The daemon's control socket.
+        #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
+        control: PathBuf,
+    },
+    /// Make the daemon re-read its site file and reconcile.
+    Reload {
+        /// The daemon's control socket.
+        #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
+        control: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     match Args::parse().command {
         Command::Check { effective, file } => cli::check::run(&file, effective),
+        Command::Plan { file } => cli::plan::run(&file),
+        Command::Status { json, control } => cli::status::run(&control, json),
+        Command::Up { target, control } => cli::updown::up(&control, &target),
+        Command::Down { target, control } => cli::updown::down(&control, &target),
+        Command::Reload { control } => cli::updown::reload(&control),
     }
 }

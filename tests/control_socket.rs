@@ -279,3 +279,87 @@ hq/t2   203.0.113.9   xfrm-hq-t2  Negotiating  Down         yes    yes  -       
 ";
     assert_eq!(text, want, "\n{text}");
 }
+
+fn xfrmd(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xfrmd"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn cli_status_up_down_reload_against_the_fake_daemon() {
+    let dir = scratch("cli");
+    let path = dir.join("control.sock");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (h, stop) = start(&path, seen.clone());
+    let p = path.to_str().unwrap();
+
+    let (code, out, err) = xfrmd(&["status", "--json", "--control", p]);
+    assert_eq!(code, 0, "{err}");
+    let r: StatusReport = serde_json::from_str(&out).unwrap();
+    assert_eq!(r, sample_report());
+
+    let (code, out, _) = xfrmd(&["status", "--control", p]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("xfrmd 0.1.0, up 1h02m05s"), "{out}");
+    assert!(out.contains("SPI in 0xc0de0001 out 0xc0de0002"), "{out}");
+
+    assert_eq!(
+        xfrmd(&["up", "hq/t1", "--control", p]).1,
+        "initiating hq/t1\n"
+    );
+    let (code, _, err) = xfrmd(&["up", "nope", "--control", p]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "xfrmd: no connection named nope\n")
+    );
+    assert_eq!(xfrmd(&["down", "hq", "--control", p]).0, 0);
+    let (code, _, err) = xfrmd(&["down", "hq/", "--control", p]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = xfrmd(&["reload", "--control", p]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "xfrmd: the daemon dropped the request\n")
+    );
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen[2..],
+        [
+            Request::Up {
+                connection: "hq".into(),
+                tunnel: Some("t1".into())
+            },
+            Request::Up {
+                connection: "nope".into(),
+                tunnel: None
+            },
+            Request::Down {
+                connection: "hq".into(),
+                tunnel: None
+            },
+            Request::Reload,
+        ]
+    );
+    stop.send(()).unwrap();
+    h.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cli_says_when_the_daemon_is_not_running() {
+    let (code, out, err) = xfrmd(&["status", "--control", "/nonexistent/xfrmd.sock"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert_eq!(
+        err,
+        "xfrmd: cannot reach xfrmd at /nonexistent/xfrmd.sock: No such file or directory \
+         (is the daemon running?)\n"
+    );
+}

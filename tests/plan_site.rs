@@ -219,3 +219,40 @@ fn hub_example_mixes_ecmp_vti_and_failover_routes() {
     assert!(p.ownership.if_ids.contains(&8192) && !p.ownership.if_ids.contains(&8191));
     assert!(p.desired.links.iter().all(|l| p.ownership.owns_link(l)));
 }
+
+#[test]
+fn cli_plan_prints_ip_lines_and_rejects_bad_files() {
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/west.yaml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xfrmd"))
+        .args(["plan", ex])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("# xfrmd plan for site west ("), "{first}");
+    assert!(first.ends_with(
+        "2 link(s), 2 address(es), 6 SPD entries, 2 route(s); dry run, nothing applied"
+    ));
+    assert!(text
+        .contains("\n# tunnel east/t2: reqid 0x78000001, if_id 0x1001, interface xfrm-east-t2\n"));
+    assert!(
+        text.contains("\nip route replace 10.2.0.0/16 dev xfrm-east-t1 metric 100 proto 0xf0\n")
+    );
+
+    let bad = std::env::temp_dir().join(format!("xfrmd-plan-bad-{}.yaml", std::process::id()));
+    std::fs::write(&bad, west().replace("dpd_timeout: 40", "dpd_timeout: 10")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xfrmd"))
+        .args(["plan", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("dpd_timeout: 10 is below the minimum 30 seconds"),
+        "{err}"
+    );
+    assert!(err.ends_with(": not planned\n"), "{err}");
+}

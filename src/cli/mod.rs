@@ -2,3 +2,6 @@
 //! decisions they show come from the library crates.
 
 pub mod check;
+pub mod plan;
+pub mod status;
+pub mod updown;
