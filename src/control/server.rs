@@ -91,10 +91,18 @@ impl ControlServer {
     }
 
     /// Accepts connections forever, each served by its own task that forwards requests to
-    /// `core`. Returns only if accepting fails.
+    /// `core`. Transient accept failures (aborted connection, out of descriptors) pause
+    /// briefly and go on; any other accept error is returned.
     pub async fn serve(self, core: mpsc::Sender<ControlRequest>) -> io::Result<()> {
         loop {
-            let (stream, _) = self.listener.accept().await?;
+            let stream = match self.listener.accept().await {
+                Ok((s, _)) => s,
+                Err(e) if transient(&e) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let core = core.clone();
             tokio::spawn(async move {
                 // A client that goes away mid-request is not the daemon's problem.
@@ -108,6 +116,16 @@ impl Drop for ControlServer {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
     }
+}
+
+fn transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
+    ) || matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
 }
 
 fn allowed(stream: &UnixStream) -> bool {

@@ -171,6 +171,8 @@ impl UdpTransport {
     }
 
     /// Waits for the next IKE message on any socket (keepalives and stray ESP are dropped).
+    /// Cancel-safe: a datagram is only taken off a socket when it is returned, so the future
+    /// can sit in a `tokio::select!` with timers and control requests.
     pub async fn recv(&self) -> io::Result<Datagram> {
         loop {
             if let Some(d) = self.try_recv()? {
