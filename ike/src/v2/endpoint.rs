@@ -1,0 +1,577 @@
+//! The [`Endpoint`]: owner of every IKE SA, entry point for datagrams, timers and
+//! operator/kernel inputs, and the pull queues for transmits, kernel commands and events.
+//!
+//! Dispatch only: it finds the SA a datagram belongs to (by our SPI), checks the Message ID
+//! window, decrypts, checks the payload table and hands the message to the task that owns the
+//! exchange. Malformed or unauthenticated input is dropped silently and never panics. Time
+//! enters only as `now`.
+
+use super::ike_sa::{Ctx, IkeSa, Outputs, Queued};
+use super::retransmit::{backoff, RequestCheck, Tick};
+use super::rules::{self, Kind};
+use super::tasks::{child_rekey, delete, dpd, ike_auth, ike_init, ike_rekey, Outcome, Pending};
+use super::types::{CloseReason, Event, Instant, KernelCommand, SpiAllocator, Transmit};
+use crate::config::{ConnectionConfig, DpdAction, StartupAction, TunnelRef};
+use crate::crypto::CryptoProvider;
+use crate::wire::v2::{ExchangeType, HeaderView, Message, NotifyPayload, NotifyType, Payload};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Per-connection initiation state (startup=start retries, restarts).
+#[derive(Debug, Clone, Default)]
+struct ConnState {
+    /// When to (re-)initiate.
+    initiate_at: Option<Instant>,
+    attempts: u32,
+}
+
+/// One IKEv2 endpoint (all tunnels of the daemon).
+#[derive(Debug)]
+pub struct Endpoint {
+    provider: CryptoProvider,
+    spis: Box<dyn SpiAllocator>,
+    conns: Vec<ConnectionConfig>,
+    conn_state: Vec<ConnState>,
+    sas: HashMap<u64, IkeSa>,
+    /// (peer address, SPIi) of responder SAs, for retransmitted IKE_SA_INIT requests.
+    half_open: HashMap<(SocketAddr, u64), u64>,
+    out: Outputs,
+}
+
+/// A read-only summary of one IKE SA (for tests and status output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaSummary {
+    pub tunnel: TunnelRef,
+    pub spi_i: u64,
+    pub spi_r: u64,
+    pub initiator: bool,
+    pub established: bool,
+    pub children: Vec<(u32, u32)>,
+}
+
+impl Endpoint {
+    /// An endpoint for `conns`. Connections with startup=start initiate at the first
+    /// `handle_timeout` (poll_timeout reports the epoch).
+    pub fn new(
+        provider: CryptoProvider,
+        spis: Box<dyn SpiAllocator>,
+        conns: Vec<ConnectionConfig>,
+    ) -> Self {
+        let conn_state = conns
+            .iter()
+            .map(|c| ConnState {
+                initiate_at: (c.startup == StartupAction::Start).then_some(Instant::default()),
+                attempts: 0,
+            })
+            .collect();
+        Endpoint {
+            provider,
+            spis,
+            conns,
+            conn_state,
+            sas: HashMap::new(),
+            half_open: HashMap::new(),
+            out: Outputs::default(),
+        }
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.transmits.pop_front()
+    }
+    pub fn poll_command(&mut self) -> Option<KernelCommand> {
+        self.out.commands.pop_front()
+    }
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.out.events.pop_front()
+    }
+
+    /// Summaries of all IKE SAs, sorted by SPIi.
+    pub fn summary(&self) -> Vec<SaSummary> {
+        let mut v: Vec<SaSummary> = self
+            .sas
+            .values()
+            .map(|s| SaSummary {
+                tunnel: s.tunnel,
+                spi_i: s.spi_i,
+                spi_r: s.spi_r,
+                initiator: s.initiator,
+                established: s.is_established(),
+                children: s.children.iter().map(|c| (c.spi_in, c.spi_out)).collect(),
+            })
+            .collect();
+        v.sort_by_key(|s| s.spi_i);
+        v
+    }
+
+    /// The earliest time `handle_timeout` must be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let conns = self.conn_state.iter().filter_map(|c| c.initiate_at);
+        let sas = self.sas.values().filter_map(|sa| {
+            let cfg = self.conns.get(sa.conn)?;
+            super::tasks::dpd::next_timer(sa, cfg)
+        });
+        conns.chain(sas).min()
+    }
+
+    fn conn_index(&self, tunnel: TunnelRef) -> Option<usize> {
+        self.conns.iter().position(|c| c.tunnel == tunnel)
+    }
+
+    /// Operator input: start an IKE SA for `tunnel` now. False if unknown or failed.
+    pub fn initiate(&mut self, now: Instant, tunnel: TunnelRef) -> bool {
+        let Some(i) = self.conn_index(tunnel) else {
+            return false;
+        };
+        self.start(now, i, None)
+    }
+
+    fn start(&mut self, now: Instant, conn: usize, group: Option<crate::crypto::DhGroup>) -> bool {
+        let Some(cfg) = self.conns.get(conn) else {
+            return false;
+        };
+        let mut ctx = Ctx {
+            now,
+            provider: &self.provider,
+            cfg,
+            spis: self.spis.as_mut(),
+            out: &mut self.out,
+        };
+        match ike_init::start(&mut ctx, conn, group) {
+            Some(sa) => {
+                self.sas.insert(sa.local_spi(), sa);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Kernel ACQUIRE for `tunnel`: initiate unless an IKE SA exists or is being set up.
+    pub fn acquire(&mut self, now: Instant, tunnel: TunnelRef) -> bool {
+        if self.sas.values().any(|s| s.tunnel == tunnel) {
+            return false;
+        }
+        self.initiate(now, tunnel)
+    }
+
+    /// Operator input: delete every IKE SA (and so every Child SA) of `tunnel`.
+    pub fn terminate(&mut self, now: Instant, tunnel: TunnelRef) {
+        if let Some(i) = self.conn_index(tunnel) {
+            if let Some(c) = self.conn_state.get_mut(i) {
+                c.initiate_at = None;
+            }
+        }
+        let spis: Vec<u64> = self
+            .sas
+            .iter()
+            .filter(|(_, s)| s.tunnel == tunnel)
+            .map(|(k, _)| *k)
+            .collect();
+        for spi in spis {
+            let Some(mut sa) = self.sas.remove(&spi) else {
+                continue;
+            };
+            let outcome = if sa.is_established() {
+                sa.queue.push_front(Queued::DeleteIke);
+                Outcome::Keep
+            } else {
+                Outcome::Close(CloseReason::Terminated)
+            };
+            self.finish(now, sa, outcome);
+        }
+    }
+
+    /// Kernel EXPIRE for the ESP SA `spi`: soft → rekey the Child SA, hard → delete it.
+    pub fn expire(&mut self, now: Instant, spi: u32, hard: bool) {
+        let found = self.sas.iter().find_map(|(k, s)| {
+            s.children
+                .iter()
+                .find(|c| c.spi_in == spi || c.spi_out == spi)
+                .map(|c| (*k, c.id))
+        });
+        if let Some((k, id)) = found {
+            if let Some(mut sa) = self.sas.remove(&k) {
+                sa.queue.push_back(if hard {
+                    Queued::DeleteChild(id)
+                } else {
+                    Queued::RekeyChild(id)
+                });
+                self.finish(now, sa, Outcome::Keep);
+            }
+        }
+    }
+
+    fn find_conn(&self, local: SocketAddr, remote: SocketAddr) -> Option<usize> {
+        let exact = self
+            .conns
+            .iter()
+            .position(|c| c.remote.ip() == remote.ip() && c.local.ip() == local.ip());
+        exact.or_else(|| {
+            self.conns
+                .iter()
+                .position(|c| c.remote.ip().is_unspecified() && c.local.ip() == local.ip())
+        })
+    }
+
+    /// Network input: one IKE datagram (without non-ESP marker) from `remote` to `local`.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        bytes: &[u8],
+    ) {
+        let Ok(view) = HeaderView::new_checked(bytes) else {
+            return;
+        };
+        let flags = view.flags();
+        let Ok(msg) = Message::parse(bytes) else {
+            return;
+        };
+        let h = msg.header;
+        if h.exchange_type == ExchangeType::IKE_SA_INIT && !flags.response() && h.spi_r == 0 {
+            self.init_request(now, local, remote, &msg, bytes);
+            return;
+        }
+        // RFC 7296 3.1: the Initiator flag names the original initiator; as its peer we are
+        // the responder and our SPI is SPIr.
+        let ours = if flags.initiator() { h.spi_r } else { h.spi_i };
+        let Some(mut sa) = self.sas.remove(&ours) else {
+            return;
+        };
+        if sa.spi_i != h.spi_i
+            || (sa.spi_r != 0 && sa.spi_r != h.spi_r)
+            || flags.initiator() == sa.initiator
+        {
+            self.sas.insert(ours, sa);
+            return;
+        }
+        let outcome = if flags.response() {
+            self.response(now, &mut sa, &msg, bytes)
+        } else {
+            self.request(now, &mut sa, &msg, bytes)
+        };
+        self.finish(now, sa, outcome);
+    }
+
+    fn init_request(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        msg: &Message,
+        bytes: &[u8],
+    ) {
+        if let Some(spi) = self.half_open.get(&(remote, msg.header.spi_i)) {
+            // RFC 7296 2.1: a retransmitted request gets the same response again.
+            if let Some((0, b)) = self.sas.get(spi).and_then(|s| s.window.last.clone()) {
+                self.out.transmits.push_back(Transmit {
+                    local,
+                    remote,
+                    bytes: b,
+                });
+            }
+            return;
+        }
+        if rules::check(Kind::InitReq, &msg.payloads).is_err() {
+            return;
+        }
+        let Some(conn) = self.find_conn(local, remote) else {
+            return;
+        };
+        let Some(cfg) = self.conns.get(conn) else {
+            return;
+        };
+        let mut ctx = Ctx {
+            now,
+            provider: &self.provider,
+            cfg,
+            spis: self.spis.as_mut(),
+            out: &mut self.out,
+        };
+        if let Some(sa) = ike_init::respond(&mut ctx, conn, local, remote, msg, bytes) {
+            self.half_open.insert((remote, sa.spi_i), sa.spi_r);
+            self.sas.insert(sa.spi_r, sa);
+        }
+    }
+
+    /// Decrypts a protected message; `None` = drop silently, `Some(Err)` = authenticated but
+    /// malformed.
+    fn open(sa: &IkeSa, msg: &Message, bytes: &[u8]) -> Option<Result<Vec<Payload>, ()>> {
+        if msg.header.exchange_type == ExchangeType::IKE_SA_INIT {
+            return Some(Ok(msg.payloads.clone()));
+        }
+        sa.keys.as_ref()?.open(bytes, msg)
+    }
+
+    fn response(&mut self, now: Instant, sa: &mut IkeSa, msg: &Message, bytes: &[u8]) -> Outcome {
+        let id = msg.header.message_id;
+        if sa.outstanding.as_ref().is_none_or(|(o, _)| o.msg_id != id) {
+            return Outcome::Keep;
+        }
+        let Some(Ok(payloads)) = Self::open(sa, msg, bytes) else {
+            return Outcome::Keep;
+        };
+        let kind = match msg.header.exchange_type {
+            ExchangeType::IKE_SA_INIT => Kind::InitResp,
+            ExchangeType::IKE_AUTH => Kind::AuthResp,
+            ExchangeType::CREATE_CHILD_SA => Kind::ChildResp,
+            ExchangeType::INFORMATIONAL => Kind::InfoResp,
+            _ => return Outcome::Keep,
+        };
+        if rules::check(kind, &payloads).is_err() {
+            return Outcome::Keep;
+        }
+        let Some((_, pending)) = sa.outstanding.take() else {
+            return Outcome::Keep;
+        };
+        sa.last_inbound = now;
+        sa.dpd_reported = false;
+        let Some(cfg) = self.conns.get(sa.conn) else {
+            return Outcome::Close(CloseReason::Failed);
+        };
+        let mut ctx = Ctx {
+            now,
+            provider: &self.provider,
+            cfg,
+            spis: self.spis.as_mut(),
+            out: &mut self.out,
+        };
+        match pending {
+            Pending::Init { ke } => ike_init::handle_response(&mut ctx, sa, msg, bytes, ke),
+            Pending::Auth { child_spi } => {
+                ike_auth::handle_response(&mut ctx, sa, &payloads, child_spi)
+            }
+            p @ Pending::RekeyChild { .. } => {
+                child_rekey::handle_response(&mut ctx, sa, &payloads, p)
+            }
+            p @ Pending::RekeyIke { .. } => ike_rekey::handle_response(&mut ctx, sa, &payloads, p),
+            Pending::DeleteChild { ids } => delete::child_deleted(&mut ctx, sa, &ids),
+            Pending::DeleteIke => Outcome::Close(if sa.rekeyed {
+                CloseReason::Rekeyed
+            } else {
+                CloseReason::Terminated
+            }),
+            Pending::Dpd | Pending::Notify => Outcome::Keep,
+        }
+    }
+
+    fn request(&mut self, now: Instant, sa: &mut IkeSa, msg: &Message, bytes: &[u8]) -> Outcome {
+        let h = &msg.header;
+        match sa.window.check(h.message_id) {
+            RequestCheck::New => {}
+            RequestCheck::Retransmit(b) => {
+                self.out.transmits.push_back(Transmit {
+                    local: sa.local,
+                    remote: sa.remote,
+                    bytes: b,
+                });
+                return Outcome::Keep;
+            }
+            RequestCheck::Drop => return Outcome::Keep,
+        }
+        let exch = h.exchange_type;
+        // RFC 7296 1.2 / 2.2: before IKE_AUTH completes only IKE_AUTH is processed.
+        let allowed = match exch {
+            ExchangeType::IKE_AUTH => !sa.is_established() && sa.keys.is_some(),
+            ExchangeType::CREATE_CHILD_SA | ExchangeType::INFORMATIONAL => sa.is_established(),
+            _ => false,
+        };
+        if !allowed {
+            return Outcome::Keep;
+        }
+        let Some(opened) = Self::open(sa, msg, bytes) else {
+            return Outcome::Keep;
+        };
+        let Some(cfg) = self.conns.get(sa.conn) else {
+            return Outcome::Close(CloseReason::Failed);
+        };
+        let mut ctx = Ctx {
+            now,
+            provider: &self.provider,
+            cfg,
+            spis: self.spis.as_mut(),
+            out: &mut self.out,
+        };
+        sa.last_inbound = now;
+        let kind = match exch {
+            ExchangeType::IKE_AUTH => Kind::AuthReq,
+            ExchangeType::CREATE_CHILD_SA => Kind::ChildReq,
+            _ => Kind::InfoReq,
+        };
+        let payloads = match opened {
+            Ok(p) if rules::check(kind, &p).is_ok() => p,
+            // Authenticated but malformed: RFC 7296 2.21.4 / 3.10.1 INVALID_SYNTAX.
+            _ => {
+                let n = Payload::Notify(NotifyPayload::new(NotifyType::INVALID_SYNTAX, vec![]));
+                ctx.respond(sa, exch, h.message_id, vec![n]);
+                return Outcome::Keep;
+            }
+        };
+        match exch {
+            ExchangeType::IKE_AUTH => ike_auth::respond(&mut ctx, sa, h.message_id, &payloads),
+            ExchangeType::CREATE_CHILD_SA => {
+                if payloads.iter().any(|p| matches!(p, Payload::Sa(s) if s.proposals.iter().any(|x| x.protocol == crate::wire::v2::ProtocolId::IKE))) {
+                    ike_rekey::respond(&mut ctx, sa, h.message_id, &payloads)
+                } else {
+                    child_rekey::respond(&mut ctx, sa, h.message_id, &payloads)
+                }
+            }
+            _ => delete::respond(&mut ctx, sa, h.message_id, &payloads),
+        }
+    }
+
+    /// Timer input.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for i in 0..self.conn_state.len() {
+            let due = self
+                .conn_state
+                .get(i)
+                .and_then(|c| c.initiate_at)
+                .is_some_and(|t| t <= now);
+            if due {
+                if let Some(c) = self.conn_state.get_mut(i) {
+                    c.initiate_at = None;
+                }
+                if !self.sas.values().any(|s| s.conn == i) && !self.start(now, i, None) {
+                    self.schedule_retry(now, i);
+                }
+            }
+        }
+        let keys: Vec<u64> = self.sas.keys().copied().collect();
+        for k in keys {
+            let Some(mut sa) = self.sas.remove(&k) else {
+                continue;
+            };
+            let outcome = self.timers(now, &mut sa);
+            self.finish(now, sa, outcome);
+        }
+    }
+
+    fn timers(&mut self, now: Instant, sa: &mut IkeSa) -> Outcome {
+        let Some(cfg) = self.conns.get(sa.conn) else {
+            return Outcome::Close(CloseReason::Failed);
+        };
+        let dead_action =
+            (sa.is_established() && !cfg.dpd_delay.is_zero()).then_some(cfg.dpd_action);
+        if let Some((o, _)) = sa.outstanding.as_mut() {
+            // DPD (RFC 7296 2.4): a peer that answers nothing for dpd_timeout is dead.
+            if let Some(action) = dead_action {
+                if now >= o.first_sent + cfg.dpd_timeout && !sa.dpd_reported {
+                    sa.dpd_reported = true;
+                    self.out
+                        .events
+                        .push_back(Event::DpdDead { tunnel: sa.tunnel });
+                    match action {
+                        DpdAction::Clear => return Outcome::Close(CloseReason::DpdDead),
+                        DpdAction::Restart => {
+                            if let Some(c) = self.conn_state.get_mut(sa.conn) {
+                                c.initiate_at = Some(now);
+                            }
+                            return Outcome::Close(CloseReason::DpdDead);
+                        }
+                        DpdAction::None => {}
+                    }
+                }
+            }
+            let forever = dead_action.is_some();
+            match o.tick(now, &cfg.retransmit, forever) {
+                Tick::Nothing => {}
+                Tick::Resend => {
+                    let b = o.bytes.clone();
+                    self.out.transmits.push_back(Transmit {
+                        local: sa.local,
+                        remote: sa.remote,
+                        bytes: b,
+                    });
+                }
+                Tick::GiveUp => return Outcome::Close(CloseReason::Timeout),
+            }
+            return Outcome::Keep;
+        }
+        if sa.is_established() {
+            dpd::schedule(now, sa, cfg);
+        }
+        Outcome::Keep
+    }
+
+    fn schedule_retry(&mut self, now: Instant, conn: usize) {
+        let Some(cfg) = self.conns.get(conn) else {
+            return;
+        };
+        if let Some(c) = self.conn_state.get_mut(conn) {
+            let d = backoff(&cfg.retransmit, c.attempts.min(cfg.retransmit.tries));
+            c.attempts = c.attempts.saturating_add(1);
+            c.initiate_at = Some(now + d);
+        }
+    }
+
+    /// Applies a task's outcome: keep (and start queued work), close, retry or add a new SA.
+    fn finish(&mut self, now: Instant, mut sa: IkeSa, outcome: Outcome) {
+        let Some(cfg) = self.conns.get(sa.conn) else {
+            return;
+        };
+        let mut ctx = Ctx {
+            now,
+            provider: &self.provider,
+            cfg,
+            spis: self.spis.as_mut(),
+            out: &mut self.out,
+        };
+        match outcome {
+            Outcome::Keep => {
+                if sa.is_established() {
+                    if let Some(c) = self.conn_state.get_mut(sa.conn) {
+                        c.attempts = 0;
+                    }
+                }
+                let next = super::tasks::pump(&mut ctx, &mut sa);
+                match next {
+                    Outcome::Keep => {
+                        self.sas.insert(sa.local_spi(), sa);
+                    }
+                    other => self.finish(now, sa, other),
+                }
+            }
+            Outcome::NewSa(new) => {
+                self.sas.insert(new.local_spi(), *new);
+                self.finish(now, sa, Outcome::Keep);
+            }
+            Outcome::RetryWithGroup(g) => {
+                let conn = sa.conn;
+                self.start(now, conn, Some(g));
+            }
+            Outcome::Close(reason) => {
+                let conn = sa.conn;
+                let was_established = sa.is_established();
+                for c in std::mem::take(&mut sa.children) {
+                    super::child_sa::remove(&mut ctx, &sa, &c, Some(reason.clone()));
+                }
+                self.half_open.remove(&(sa.remote, sa.spi_i));
+                self.out.events.push_back(Event::IkeSaClosed {
+                    tunnel: sa.tunnel,
+                    spi_i: sa.spi_i,
+                    reason: reason.clone(),
+                });
+                let retry = match reason {
+                    CloseReason::DeletedByPeer => cfg.reinitiate_on_delete,
+                    CloseReason::Timeout | CloseReason::Failed => {
+                        cfg.startup == StartupAction::Start && (!was_established || sa.initiator)
+                    }
+                    CloseReason::DpdDead => cfg.dpd_action == DpdAction::Restart,
+                    _ => false,
+                };
+                if retry && !self.sas.values().any(|s| s.conn == conn) {
+                    let immediate =
+                        matches!(reason, CloseReason::DeletedByPeer | CloseReason::DpdDead);
+                    if immediate {
+                        if let Some(c) = self.conn_state.get_mut(conn) {
+                            c.initiate_at = Some(now);
+                        }
+                    } else {
+                        self.schedule_retry(now, conn);
+                    }
+                }
+            }
+        }
+    }
+}
