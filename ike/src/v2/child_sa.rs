@@ -133,12 +133,18 @@ pub fn install(ctx: &mut Ctx<'_>, sa: &IkeSa, n: NewChild<'_>) -> Option<ChildSa
 
 /// Lifetime minus margin minus a random share (fuzz %) of the margin.
 pub fn rekey_time(ctx: &Ctx<'_>) -> Instant {
+    ctx.now + rekey_after(ctx, ctx.cfg.child_lifetime)
+}
+
+/// `lifetime - margin - random(fuzz % of margin)`; the margin is clamped to half the
+/// lifetime so a misconfigured margin never makes the SA rekey at once, forever.
+pub fn rekey_after(ctx: &Ctx<'_>, lifetime: std::time::Duration) -> std::time::Duration {
     let c = ctx.cfg;
-    let fuzz = c
-        .rekey_margin
-        .mul_f64(f64::from(c.rekey_fuzz_percent.min(100)) / 100.0);
-    let base = c.child_lifetime.saturating_sub(c.rekey_margin);
-    ctx.now + base.saturating_sub(ctx.random_upto(fuzz))
+    let margin = c.rekey_margin.min(lifetime / 2);
+    let fuzz = margin.mul_f64(f64::from(c.rekey_fuzz_percent.min(100)) / 100.0);
+    lifetime
+        .saturating_sub(margin)
+        .saturating_sub(ctx.random_upto(fuzz))
 }
 
 /// Emits the kernel deletes of a Child SA (outbound first so traffic moves before the

@@ -18,14 +18,7 @@ use crate::wire::v2::{
 
 /// IKE SA lifetime minus margin minus a random share (fuzz %) of the margin.
 pub fn ike_rekey_time(ctx: &Ctx<'_>) -> Instant {
-    let c = ctx.cfg;
-    let fuzz = c
-        .rekey_margin
-        .mul_f64(f64::from(c.rekey_fuzz_percent.min(100)) / 100.0);
-    ctx.now
-        + c.ike_lifetime
-            .saturating_sub(c.rekey_margin)
-            .saturating_sub(ctx.random_upto(fuzz))
+    ctx.now + crate::v2::child_sa::rekey_after(ctx, ctx.cfg.ike_lifetime)
 }
 
 /// Initiator: proposes the new IKE SA.
