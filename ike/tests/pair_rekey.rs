@@ -176,3 +176,55 @@ fn simultaneous_child_rekey_leaves_one_pair() {
 fn simultaneous_child_rekey_reordered_leaves_one_pair() {
     collision(true);
 }
+
+fn ike_collision(delay: bool) {
+    let s = gcm256_sha384_ecp384();
+    let mut a = config(A, B, s);
+    a.ike_lifetime = Duration::from_secs(1000);
+    a.rekey_margin = Duration::from_secs(100);
+    a.rekey_fuzz_percent = 0;
+    let mut b = a.clone();
+    b.local = a.remote;
+    b.remote = a.local;
+    let mut p = Pair::new(a, b);
+    p.initiate();
+    if delay {
+        let sent = p.sent;
+        p.hook = Box::new(move |side, _, n| {
+            if side == Side::B && n == sent + 1 {
+                Verdict::Delay
+            } else {
+                Verdict::Deliver
+            }
+        });
+    }
+    p.run_for(Duration::from_secs(950));
+    // A real collision: both sides sent a CREATE_CHILD_SA request for the IKE SA, so each
+    // side saw two new IKE SAs (one later deleted as redundant).
+    assert!(p.sent >= 4 + 8, "{}", p.sent);
+    assert_eq!(p.a.summary().len(), 1, "{:?}", p.a.summary());
+    assert_eq!(p.b.summary().len(), 1, "{:?}", p.b.summary());
+    assert_eq!(p.a.summary()[0].spi_i, p.b.summary()[0].spi_i);
+    assert!(count(&p.ea, ike_rekeyed) >= 1 && count(&p.eb, ike_rekeyed) >= 1);
+    assert!(!p
+        .ea
+        .iter()
+        .any(|e| matches!(e, Event::ChildSaClosed { .. })));
+    one_pair_each(&p);
+    // The surviving SA still works: rekey the Child SA through it.
+    let spi = p.ka.sas.keys().next().unwrap().1;
+    p.a.expire(p.now, spi, false);
+    p.run_until_idle();
+    assert!(count(&p.ea, child_rekeyed) >= 1);
+    one_pair_each(&p);
+}
+
+#[test]
+fn simultaneous_ike_rekey_leaves_one_ike_sa() {
+    ike_collision(false);
+}
+
+#[test]
+fn simultaneous_ike_rekey_reordered_leaves_one_ike_sa() {
+    ike_collision(true);
+}

@@ -507,6 +507,23 @@ impl Endpoint {
 
     /// Applies a task's outcome: keep (and start queued work), close, retry or add a new SA.
     fn finish(&mut self, now: Instant, mut sa: IkeSa, outcome: Outcome) {
+        if let Some(t) = sa.handoff.take() {
+            if let Some(x) = self.sas.get_mut(&t) {
+                x.children.append(&mut sa.children);
+                let tunnel = x.tunnel;
+                let new_spi_i = x.spi_i;
+                self.out.events.push_back(Event::IkeSaRekeyed {
+                    tunnel,
+                    old_spi_i: sa.spi_i,
+                    new_spi_i,
+                });
+            }
+        }
+        if let Some(t) = sa.redundant.take() {
+            if let Some(x) = self.sas.get_mut(&t) {
+                x.rekeyed = true;
+            }
+        }
         let Some(cfg) = self.conns.get(sa.conn) else {
             return;
         };
@@ -533,7 +550,7 @@ impl Endpoint {
                 }
             }
             Outcome::NewSa(new) => {
-                self.sas.insert(new.local_spi(), *new);
+                self.finish(now, *new, Outcome::Keep);
                 self.finish(now, sa, Outcome::Keep);
             }
             Outcome::RetryWithGroup(g) => {

@@ -84,6 +84,13 @@ pub struct IkeSa {
     pub dpd_reported: bool,
     /// Replaced by a rekeyed IKE SA (its children moved there).
     pub rekeyed: bool,
+    /// Simultaneous IKE rekey (RFC 7296 2.8.2): the peer's new SA (our SPI) and the lowest
+    /// nonce of its exchange, until our own rekey answers.
+    pub peer_successor: Option<(u64, Vec<u8>)>,
+    /// Move our children to the SA with this local SPI (collision lost).
+    pub handoff: Option<u64>,
+    /// Mark the SA with this local SPI as replaced (collision won; the peer deletes it).
+    pub redundant: Option<u64>,
 }
 
 impl IkeSa {
@@ -113,6 +120,9 @@ impl IkeSa {
             rekey_at: None,
             dpd_reported: false,
             rekeyed: false,
+            peer_successor: None,
+            handoff: None,
+            redundant: None,
         }
     }
 

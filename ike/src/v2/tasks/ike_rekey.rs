@@ -80,16 +80,20 @@ fn successor(
     new.nat_detected = old.nat_detected;
     new.phase = Phase::Established(Established::inherit(est));
     new.rekey_at = Some(ike_rekey_time(ctx));
-    new.children = std::mem::take(&mut old.children);
     old.rekeyed = true;
     old.queue.clear();
+    Some(new)
+}
+
+/// Moves the children of `old` into `new` and reports the rekey.
+fn adopt(ctx: &mut Ctx<'_>, old: &mut IkeSa, new: &mut IkeSa) {
+    new.children = std::mem::take(&mut old.children);
     let tunnel = ctx.cfg.tunnel;
     ctx.event(Event::IkeSaRekeyed {
         tunnel,
         old_spi_i: old.spi_i,
         new_spi_i: new.spi_i,
     });
-    Some(new)
 }
 
 /// Initiator: the answer; on success the old SA is deleted next.
@@ -108,6 +112,12 @@ pub fn handle_response(
         Outcome::Keep
     };
     if let Some(e) = error_notify(payloads) {
+        if let Some((b, _)) = sa.peer_successor.take() {
+            // Our rekey lost against the peer's concurrent one: its SA gets the children.
+            sa.handoff = Some(b);
+            sa.rekeyed = true;
+            return Outcome::Keep;
+        }
         return retry(
             ctx,
             sa,
@@ -151,6 +161,21 @@ pub fn handle_response(
     let Some(new) = successor(ctx, sa, true, (new_spi, spi_r), ni, nr, prop, &g_ir) else {
         return Outcome::Keep;
     };
+    let mut new = new;
+    if let Some((b, b_min)) = sa.peer_successor.take() {
+        // RFC 7296 2.8.2: simultaneous rekeys; the new SA created with the lowest of the four
+        // nonces is redundant and is deleted by the peer that initiated it, and the other
+        // initiator deletes the old SA.
+        let a_min = new.ni.as_slice().min(new.nr.as_slice()).to_vec();
+        if a_min < b_min {
+            new.rekeyed = true;
+            new.queue.push_front(Queued::DeleteIke);
+            sa.handoff = Some(b);
+            return Outcome::NewSa(Box::new(new));
+        }
+        sa.redundant = Some(b);
+    }
+    adopt(ctx, sa, &mut new);
     // RFC 7296 2.18: the initiator of the rekey deletes the old IKE SA.
     sa.queue.push_front(Queued::DeleteIke);
     Outcome::NewSa(Box::new(new))
@@ -186,7 +211,8 @@ pub fn respond(ctx: &mut Ctx<'_>, sa: &mut IkeSa, msg_id: u32, payloads: &[Paylo
         );
     };
     if sa.rekeyed {
-        // RFC 7296 2.8.2 collision handling is not implemented: refuse a second rekey.
+        // Our own rekey already completed: the peer resolves the collision in our favour
+        // when its request fails (RFC 7296 2.25: TEMPORARY_FAILURE).
         return err(
             ctx,
             sa,
@@ -230,7 +256,8 @@ pub fn respond(ctx: &mut Ctx<'_>, sa: &mut IkeSa, msg_id: u32, payloads: &[Paylo
             NotifyPayload::new(NotifyType::INVALID_SYNTAX, vec![]),
         );
     };
-    let Some(new) = successor(
+    let colliding = matches!(sa.outstanding, Some((_, Pending::RekeyIke { .. })));
+    let Some(mut new) = successor(
         ctx,
         sa,
         false,
@@ -250,6 +277,13 @@ pub fn respond(ctx: &mut Ctx<'_>, sa: &mut IkeSa, msg_id: u32, payloads: &[Paylo
             data: public,
         }),
     ];
+    if colliding {
+        // Decided when our own rekey's answer arrives.
+        let min = new.ni.as_slice().min(new.nr.as_slice()).to_vec();
+        sa.peer_successor = Some((new.local_spi(), min));
+    } else {
+        adopt(ctx, sa, &mut new);
+    }
     ctx.respond(sa, ExchangeType::CREATE_CHILD_SA, msg_id, p);
     Outcome::NewSa(Box::new(new))
 }
