@@ -86,7 +86,7 @@ fn main() {
     let start = Wall::now();
     let mut n = 0u64;
     while start.elapsed() < Duration::from_secs(3) {
-        if n % 500 == 0 {
+        if n.is_multiple_of(500) {
             (a, b) = pair();
         }
         assert!(handshake(&mut a, &mut b, now));
