@@ -7,11 +7,11 @@
 //! enters only as `now`.
 
 use super::ike_sa::{Ctx, IkeSa, Outputs, Queued};
-use super::retransmit::{backoff, RequestCheck, Tick};
+use super::retransmit::RequestCheck;
 use super::rules::{self, Kind};
-use super::tasks::{child_rekey, delete, dpd, ike_auth, ike_init, ike_rekey, Outcome, Pending};
+use super::tasks::{child_rekey, delete, ike_auth, ike_init, ike_rekey, Outcome, Pending};
 use super::types::{CloseReason, Event, Instant, KernelCommand, SpiAllocator, Transmit};
-use crate::config::{ConnectionConfig, DpdAction, StartupAction, TunnelRef};
+use crate::config::{ConnectionConfig, StartupAction, TunnelRef};
 use crate::crypto::CryptoProvider;
 use crate::wire::v2::{ExchangeType, HeaderView, Message, NotifyPayload, NotifyType, Payload};
 use std::collections::HashMap;
@@ -19,23 +19,23 @@ use std::net::SocketAddr;
 
 /// Per-connection initiation state (startup=start retries, restarts).
 #[derive(Debug, Clone, Default)]
-struct ConnState {
+pub(super) struct ConnState {
     /// When to (re-)initiate.
-    initiate_at: Option<Instant>,
-    attempts: u32,
+    pub(super) initiate_at: Option<Instant>,
+    pub(super) attempts: u32,
 }
 
 /// One IKEv2 endpoint (all tunnels of the daemon).
 #[derive(Debug)]
 pub struct Endpoint {
-    provider: CryptoProvider,
-    spis: Box<dyn SpiAllocator>,
-    conns: Vec<ConnectionConfig>,
-    conn_state: Vec<ConnState>,
-    sas: HashMap<u64, IkeSa>,
+    pub(super) provider: CryptoProvider,
+    pub(super) spis: Box<dyn SpiAllocator>,
+    pub(super) conns: Vec<ConnectionConfig>,
+    pub(super) conn_state: Vec<ConnState>,
+    pub(super) sas: HashMap<u64, IkeSa>,
     /// (peer address, SPIi) of responder SAs, for retransmitted IKE_SA_INIT requests.
-    half_open: HashMap<(SocketAddr, u64), u64>,
-    out: Outputs,
+    pub(super) half_open: HashMap<(SocketAddr, u64), u64>,
+    pub(super) out: Outputs,
 }
 
 /// A read-only summary of one IKE SA (for tests and status output).
@@ -125,7 +125,12 @@ impl Endpoint {
         self.start(now, i, None)
     }
 
-    fn start(&mut self, now: Instant, conn: usize, group: Option<crate::crypto::DhGroup>) -> bool {
+    pub(super) fn start(
+        &mut self,
+        now: Instant,
+        conn: usize,
+        group: Option<crate::crypto::DhGroup>,
+    ) -> bool {
         let Some(cfg) = self.conns.get(conn) else {
             return false;
         };
@@ -444,151 +449,6 @@ impl Endpoint {
             };
             let outcome = self.timers(now, &mut sa);
             self.finish(now, sa, outcome);
-        }
-    }
-
-    fn timers(&mut self, now: Instant, sa: &mut IkeSa) -> Outcome {
-        let Some(cfg) = self.conns.get(sa.conn) else {
-            return Outcome::Close(CloseReason::Failed);
-        };
-        let dead_action =
-            (sa.is_established() && !cfg.dpd_delay.is_zero()).then_some(cfg.dpd_action);
-        if let Some((o, _)) = sa.outstanding.as_mut() {
-            // DPD (RFC 7296 2.4): a peer that answers nothing for dpd_timeout is dead.
-            if let Some(action) = dead_action {
-                if now >= o.first_sent + cfg.dpd_timeout && !sa.dpd_reported {
-                    sa.dpd_reported = true;
-                    self.out
-                        .events
-                        .push_back(Event::DpdDead { tunnel: sa.tunnel });
-                    match action {
-                        DpdAction::Clear => return Outcome::Close(CloseReason::DpdDead),
-                        DpdAction::Restart => {
-                            if let Some(c) = self.conn_state.get_mut(sa.conn) {
-                                c.initiate_at = Some(now);
-                            }
-                            return Outcome::Close(CloseReason::DpdDead);
-                        }
-                        DpdAction::None => {}
-                    }
-                }
-            }
-            let forever = dead_action.is_some();
-            match o.tick(now, &cfg.retransmit, forever) {
-                Tick::Nothing => {}
-                Tick::Resend => {
-                    let b = o.bytes.clone();
-                    self.out.transmits.push_back(Transmit {
-                        local: sa.local,
-                        remote: sa.remote,
-                        bytes: b,
-                    });
-                }
-                Tick::GiveUp => return Outcome::Close(CloseReason::Timeout),
-            }
-            return Outcome::Keep;
-        }
-        if sa.is_established() {
-            dpd::schedule(now, sa, cfg);
-        }
-        Outcome::Keep
-    }
-
-    fn schedule_retry(&mut self, now: Instant, conn: usize) {
-        let Some(cfg) = self.conns.get(conn) else {
-            return;
-        };
-        if let Some(c) = self.conn_state.get_mut(conn) {
-            let d = backoff(&cfg.retransmit, c.attempts.min(cfg.retransmit.tries));
-            c.attempts = c.attempts.saturating_add(1);
-            c.initiate_at = Some(now + d);
-        }
-    }
-
-    /// Applies a task's outcome: keep (and start queued work), close, retry or add a new SA.
-    fn finish(&mut self, now: Instant, mut sa: IkeSa, outcome: Outcome) {
-        if let Some(t) = sa.handoff.take() {
-            if let Some(x) = self.sas.get_mut(&t) {
-                x.children.append(&mut sa.children);
-                let tunnel = x.tunnel;
-                let new_spi_i = x.spi_i;
-                self.out.events.push_back(Event::IkeSaRekeyed {
-                    tunnel,
-                    old_spi_i: sa.spi_i,
-                    new_spi_i,
-                });
-            }
-        }
-        if let Some(t) = sa.redundant.take() {
-            if let Some(x) = self.sas.get_mut(&t) {
-                x.rekeyed = true;
-            }
-        }
-        let Some(cfg) = self.conns.get(sa.conn) else {
-            return;
-        };
-        let mut ctx = Ctx {
-            now,
-            provider: &self.provider,
-            cfg,
-            spis: self.spis.as_mut(),
-            out: &mut self.out,
-        };
-        match outcome {
-            Outcome::Keep => {
-                if sa.is_established() {
-                    if let Some(c) = self.conn_state.get_mut(sa.conn) {
-                        c.attempts = 0;
-                    }
-                }
-                let next = super::tasks::pump(&mut ctx, &mut sa);
-                match next {
-                    Outcome::Keep => {
-                        self.sas.insert(sa.local_spi(), sa);
-                    }
-                    other => self.finish(now, sa, other),
-                }
-            }
-            Outcome::NewSa(new) => {
-                self.finish(now, *new, Outcome::Keep);
-                self.finish(now, sa, Outcome::Keep);
-            }
-            Outcome::RetryWithGroup(g) => {
-                let conn = sa.conn;
-                self.start(now, conn, Some(g));
-            }
-            Outcome::Close(reason) => {
-                let conn = sa.conn;
-                let was_established = sa.is_established();
-                for c in std::mem::take(&mut sa.children) {
-                    super::child_sa::remove(&mut ctx, &sa, &c, Some(reason.clone()));
-                }
-                self.half_open.remove(&(sa.remote, sa.spi_i));
-                self.out.events.push_back(Event::IkeSaClosed {
-                    tunnel: sa.tunnel,
-                    spi_i: sa.spi_i,
-                    reason: reason.clone(),
-                });
-                let retry = match reason {
-                    CloseReason::DeletedByPeer => cfg.reinitiate_on_delete,
-                    CloseReason::Timeout | CloseReason::Failed => {
-                        cfg.startup == StartupAction::Start && (!was_established || sa.initiator)
-                    }
-                    CloseReason::DpdDead => cfg.dpd_action == DpdAction::Restart,
-                    _ => false,
-                };
-                if retry && !self.sas.values().any(|s| s.conn == conn) {
-                    let immediate =
-                        matches!(reason, CloseReason::DeletedByPeer | CloseReason::DpdDead);
-                    if immediate {
-                        if let Some(c) = self.conn_state.get_mut(conn) {
-                            c.initiate_at = Some(now);
-                        }
-                    } else {
-                        self.schedule_retry(now, conn);
-                    }
-                }
-            }
         }
     }
 }

@@ -11,6 +11,7 @@
 mod child_sa;
 mod endpoint;
 mod ike_sa;
+mod lifecycle;
 mod proposal;
 mod protect;
 mod retransmit;
