@@ -224,3 +224,27 @@ fn garbage_and_truncated_datagrams_are_dropped() {
     assert_eq!(p.b.summary(), before);
     assert_eq!(p.ka.log.len(), msg);
 }
+
+#[test]
+fn cookie_is_required_above_the_half_open_threshold() {
+    let mut p = Pair::suite(gcm128_sha256_x25519());
+    p.b.set_cookie_threshold(0);
+    assert!(p.a.initiate(p.now, TUNNEL));
+    // Deliver only the first request: the responder answers statelessly with a COOKIE.
+    let (_, t) = {
+        while let Some(t) = p.a.poll_transmit() {
+            p.net.push_back((Side::A, t));
+        }
+        p.net.pop_front().unwrap()
+    };
+    p.b.handle_datagram(p.now, t.remote, t.local, &t.bytes);
+    assert!(
+        p.b.summary().is_empty(),
+        "no state before the cookie is returned"
+    );
+    let answer = p.b.poll_transmit().unwrap();
+    p.a.handle_datagram(p.now, answer.remote, answer.local, &answer.bytes);
+    p.run_until_idle();
+    assert!(p.established(), "{:?} {:?}", p.ea, p.eb);
+    assert_keys_match(&p);
+}

@@ -36,6 +36,7 @@ pub struct Endpoint {
     /// (peer address, SPIi) of responder SAs, for retransmitted IKE_SA_INIT requests.
     pub(super) half_open: HashMap<(SocketAddr, u64), u64>,
     pub(super) out: Outputs,
+    cookies: super::cookie::Cookies,
 }
 
 /// A read-only summary of one IKE SA (for tests and status output).
@@ -64,7 +65,9 @@ impl Endpoint {
                 attempts: 0,
             })
             .collect();
+        let cookies = super::cookie::Cookies::new(&provider);
         Endpoint {
+            cookies,
             provider,
             spis,
             conns,
@@ -73,6 +76,11 @@ impl Endpoint {
             half_open: HashMap::new(),
             out: Outputs::default(),
         }
+    }
+
+    /// Number of half-open responder SAs from which COOKIEs are required (RFC 7296 2.6).
+    pub fn set_cookie_threshold(&mut self, n: usize) {
+        self.cookies.threshold = n;
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
@@ -293,6 +301,27 @@ impl Endpoint {
             spis: self.spis.as_mut(),
             out: &mut self.out,
         };
+        let half_open = self
+            .sas
+            .values()
+            .filter(|s| !s.initiator && !s.is_established())
+            .count();
+        if half_open >= self.cookies.threshold {
+            let ni = msg.payloads.iter().find_map(|p| match p {
+                Payload::Nonce(n) => Some(n.nonce.as_slice()),
+                _ => None,
+            });
+            let want = self
+                .cookies
+                .compute(ni.unwrap_or_default(), remote.ip(), msg.header.spi_i);
+            // RFC 7296 2.6: the COOKIE notify must be the first payload.
+            let ok = matches!(msg.payloads.first(), Some(Payload::Notify(n)) if n.ty == NotifyType::COOKIE && n.data == want);
+            if !ok {
+                let n = NotifyPayload::new(NotifyType::COOKIE, want);
+                ike_init::stateless_reply(&mut ctx, &msg.header, local, remote, n);
+                return;
+            }
+        }
         if let Some(sa) = ike_init::respond(&mut ctx, conn, local, remote, msg, bytes) {
             self.half_open.insert((remote, sa.spi_i), sa.spi_r);
             self.sas.insert(sa.spi_r, sa);

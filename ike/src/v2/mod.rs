@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod child_sa;
+mod cookie;
 mod endpoint;
 mod ike_sa;
 mod lifecycle;

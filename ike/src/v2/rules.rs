@@ -42,9 +42,10 @@ const TABLE: &[(Kind, &[Rule])] = &[
 ];
 
 fn is_error_response(payloads: &[Payload]) -> bool {
+    // RFC 7296 2.6: a COOKIE answer carries nothing else either.
     payloads
         .iter()
-        .any(|p| matches!(p, Payload::Notify(n) if n.ty.0 < 16384))
+        .any(|p| matches!(p, Payload::Notify(n) if n.ty.0 < 16384 || n.ty == NotifyType::COOKIE))
 }
 
 /// Checks payload counts for `kind`. `Err` names the offending payload type.

@@ -124,7 +124,7 @@ pub fn derive(prop: &IkeProposal, seed: &Secret, sa: &IkeSa, initiator: bool) ->
     })
 }
 
-fn stateless_reply(
+pub fn stateless_reply(
     ctx: &mut Ctx<'_>,
     h: &Header,
     local: SocketAddr,
@@ -232,6 +232,9 @@ pub fn handle_response(
     ke: Box<dyn KeyExchange>,
 ) -> Outcome {
     let cfg = ctx.cfg;
+    if let Some(n) = notify(&msg.payloads, NotifyType::COOKIE) {
+        return resend_with_cookie(ctx, sa, n.data.clone(), ke);
+    }
     if let Some(n) = notify(&msg.payloads, NotifyType::INVALID_KE_PAYLOAD) {
         let g = n
             .invalid_ke_group()
@@ -293,4 +296,39 @@ pub fn handle_response(
     sa.nat_detected = nat_detected(sa, &msg.header, &msg.payloads);
     sa.init_resp = bytes.to_vec();
     ike_auth::start(ctx, sa)
+}
+
+/// RFC 7296 2.6: repeat IKE_SA_INIT with the responder's COOKIE as first payload (same SPIi,
+/// nonce and KE). A second COOKIE equal to the one just sent ends the attempt.
+fn resend_with_cookie(
+    ctx: &mut Ctx<'_>,
+    sa: &mut IkeSa,
+    cookie: Vec<u8>,
+    ke: Box<dyn KeyExchange>,
+) -> Outcome {
+    let Ok(prev) = Message::parse(&sa.init_req) else {
+        return Outcome::Close(CloseReason::Failed);
+    };
+    let repeated = prev
+        .notifies()
+        .any(|n| n.ty == NotifyType::COOKIE && n.data == cookie);
+    let Ok(n) = NotifyPayload::cookie(cookie) else {
+        return Outcome::Close(CloseReason::Failed);
+    };
+    if repeated {
+        ctx.fail("responder keeps answering with COOKIE".into());
+        return Outcome::Close(CloseReason::Failed);
+    }
+    let mut p: Vec<Payload> = prev
+        .payloads
+        .into_iter()
+        .filter(|p| !matches!(p, Payload::Notify(n) if n.ty == NotifyType::COOKIE))
+        .collect();
+    p.insert(0, Payload::Notify(n));
+    sa.next_msg_id = 0;
+    if ctx.request(sa, ExchangeType::IKE_SA_INIT, p, Pending::Init { ke }) {
+        Outcome::Keep
+    } else {
+        Outcome::Close(CloseReason::Failed)
+    }
 }
