@@ -259,9 +259,9 @@ impl Endpoint {
             return;
         }
         let outcome = if flags.response() {
-            self.response(now, &mut sa, &msg, bytes)
+            self.response(now, &mut sa, &msg, bytes, (local, remote))
         } else {
-            self.request(now, &mut sa, &msg, bytes)
+            self.request(now, &mut sa, &msg, bytes, (local, remote))
         };
         self.finish(now, sa, outcome);
     }
@@ -337,7 +337,14 @@ impl Endpoint {
         sa.keys.as_ref()?.open(bytes, msg)
     }
 
-    fn response(&mut self, now: Instant, sa: &mut IkeSa, msg: &Message, bytes: &[u8]) -> Outcome {
+    fn response(
+        &mut self,
+        now: Instant,
+        sa: &mut IkeSa,
+        msg: &Message,
+        bytes: &[u8],
+        path: (SocketAddr, SocketAddr),
+    ) -> Outcome {
         let id = msg.header.message_id;
         if sa.outstanding.as_ref().is_none_or(|(o, _)| o.msg_id != id) {
             return Outcome::Keep;
@@ -345,6 +352,7 @@ impl Endpoint {
         let Some(Ok(payloads)) = Self::open(sa, msg, bytes) else {
             return Outcome::Keep;
         };
+        follow(sa, msg, path);
         let kind = match msg.header.exchange_type {
             ExchangeType::IKE_SA_INIT => Kind::InitResp,
             ExchangeType::IKE_AUTH => Kind::AuthResp,
@@ -389,7 +397,14 @@ impl Endpoint {
         }
     }
 
-    fn request(&mut self, now: Instant, sa: &mut IkeSa, msg: &Message, bytes: &[u8]) -> Outcome {
+    fn request(
+        &mut self,
+        now: Instant,
+        sa: &mut IkeSa,
+        msg: &Message,
+        bytes: &[u8],
+        path: (SocketAddr, SocketAddr),
+    ) -> Outcome {
         let h = &msg.header;
         match sa.window.check(h.message_id) {
             RequestCheck::New => {}
@@ -416,6 +431,7 @@ impl Endpoint {
         let Some(opened) = Self::open(sa, msg, bytes) else {
             return Outcome::Keep;
         };
+        follow(sa, msg, path);
         let Some(cfg) = self.conns.get(sa.conn) else {
             return Outcome::Close(CloseReason::Failed);
         };
@@ -479,5 +495,14 @@ impl Endpoint {
             let outcome = self.timers(now, &mut sa);
             self.finish(now, sa, outcome);
         }
+    }
+}
+
+/// RFC 7296 2.23: behind a NAT, the addresses of the latest authenticated message are where
+/// the peer is now (port float to 4500, NAT rebinding). Without a NAT nothing moves.
+fn follow(sa: &mut IkeSa, msg: &Message, (local, remote): (SocketAddr, SocketAddr)) {
+    if sa.nat_detected && msg.header.exchange_type != ExchangeType::IKE_SA_INIT {
+        sa.local = local;
+        sa.remote = remote;
     }
 }

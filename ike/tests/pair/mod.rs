@@ -12,6 +12,7 @@ use ike::crypto::kernel::XfrmAlgo;
 use ike::crypto::{CryptoProvider, DhGroup, EncrAlg, IntegAlg, PrfAlg, Random, Secret};
 use ike::v2::{Direction, Endpoint, Event, Instant, KernelCommand, SequentialSpis, Transmit};
 use std::collections::{BTreeMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -195,6 +196,8 @@ pub struct Pair {
     pub kb: Kernel,
     pub ea: Vec<Event>,
     pub eb: Vec<Event>,
+    /// A sits behind a NAT: (inside IP, outside IP); ports are mapped to port + 40000.
+    pub nat: Option<(IpAddr, IpAddr)>,
 }
 
 impl Pair {
@@ -210,6 +213,7 @@ impl Pair {
             kb: Kernel::default(),
             ea: Vec::new(),
             eb: Vec::new(),
+            nat: None,
         }
     }
 
@@ -257,11 +261,23 @@ impl Pair {
                 v => {
                     let times = if v == Verdict::Duplicate { 2 } else { 1 };
                     for _ in 0..times {
-                        let to = match from {
-                            Side::A => &mut self.b,
-                            Side::B => &mut self.a,
-                        };
-                        to.handle_datagram(self.now, t.remote, t.local, &t.bytes);
+                        match (from, self.nat) {
+                            (Side::A, Some((_, out))) => {
+                                let src = SocketAddr::new(out, t.local.port() + 40000);
+                                self.b.handle_datagram(self.now, t.remote, src, &t.bytes);
+                            }
+                            (Side::A, None) => self
+                                .b
+                                .handle_datagram(self.now, t.remote, t.local, &t.bytes),
+                            (Side::B, Some((inside, out))) => {
+                                assert_eq!(t.remote.ip(), out, "B must answer the NAT's address");
+                                let dst = SocketAddr::new(inside, t.remote.port() - 40000);
+                                self.a.handle_datagram(self.now, dst, t.local, &t.bytes);
+                            }
+                            (Side::B, None) => self
+                                .a
+                                .handle_datagram(self.now, t.remote, t.local, &t.bytes),
+                        }
                     }
                 }
             }

@@ -294,6 +294,12 @@ pub fn handle_response(
     sa.keys = Some(keys);
     sa.prop = Some(prop);
     sa.nat_detected = nat_detected(sa, &msg.header, &msg.payloads);
+    if sa.nat_detected && sa.local.port() == 500 {
+        // RFC 7296 2.23 / RFC 3948: behind a NAT the initiator continues on port 4500 (the
+        // daemon adds the non-ESP marker there).
+        sa.local.set_port(4500);
+        sa.remote.set_port(4500);
+    }
     sa.init_resp = bytes.to_vec();
     ike_auth::start(ctx, sa)
 }
