@@ -120,3 +120,27 @@ fn old_requests_are_ignored_and_last_one_replayed_from_cache() {
     p.a.handle_datagram(p.now, a, b, &again.bytes);
     assert!(p.a.poll_transmit().is_none() && p.a.poll_event().is_none());
 }
+
+#[test]
+fn half_open_responder_sa_is_removed_after_timeout() {
+    let mut p = Pair::suite(gcm128_sha256_x25519());
+    // Only the IKE_SA_INIT request gets through; the initiator then vanishes.
+    p.hook = Box::new(|side, _, n| {
+        if side == Side::A && n == 1 {
+            Verdict::Deliver
+        } else {
+            Verdict::Drop
+        }
+    });
+    p.initiate();
+    assert_eq!(p.b.summary().len(), 1);
+    p.run_for(Duration::from_secs(400));
+    assert!(p.b.summary().is_empty());
+    assert!(p.eb.iter().any(|e| matches!(
+        e,
+        Event::IkeSaClosed {
+            reason: CloseReason::Timeout,
+            ..
+        }
+    )));
+}

@@ -84,6 +84,8 @@ pub struct IkeSa {
     pub dpd_reported: bool,
     /// Replaced by a rekeyed IKE SA (its children moved there).
     pub rekeyed: bool,
+    /// Responder only: when an SA still waiting for IKE_AUTH is dropped.
+    pub half_open_deadline: Option<Instant>,
     /// Simultaneous IKE rekey (RFC 7296 2.8.2): the peer's new SA (our SPI) and the lowest
     /// nonce of its exchange, until our own rekey answers.
     pub peer_successor: Option<(u64, Vec<u8>)>,
@@ -120,6 +122,7 @@ impl IkeSa {
             rekey_at: None,
             dpd_reported: false,
             rekeyed: false,
+            half_open_deadline: None,
             peer_successor: None,
             handoff: None,
             redundant: None,

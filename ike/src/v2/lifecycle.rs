@@ -56,6 +56,9 @@ impl Endpoint {
         }
         if sa.is_established() {
             dpd::schedule(now, sa, cfg);
+        } else if sa.half_open_deadline.is_some_and(|t| t <= now) {
+            // A responder SA whose IKE_AUTH never came: remove the half-open state.
+            return Outcome::Close(CloseReason::Timeout);
         }
         Outcome::Keep
     }

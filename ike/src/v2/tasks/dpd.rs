@@ -55,7 +55,10 @@ pub fn next_timer(sa: &IkeSa, cfg: &ConnectionConfig) -> Option<Instant> {
         }
         return Some(t);
     }
-    if !sa.is_established() || sa.rekeyed {
+    if !sa.is_established() {
+        return sa.half_open_deadline;
+    }
+    if sa.rekeyed {
         return None;
     }
     let mut t: Option<Instant> = sa.rekey_at;

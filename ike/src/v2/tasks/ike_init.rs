@@ -208,6 +208,7 @@ pub fn respond(
     sa.prop = Some(prop);
     sa.nat_detected = nat_detected(&sa, h, &msg.payloads);
     sa.init_req = bytes.to_vec();
+    sa.half_open_deadline = Some(ctx.now + crate::v2::retransmit::total(&cfg.retransmit));
     let mut p = vec![
         Payload::Sa(reply),
         Payload::Ke(KePayload {
