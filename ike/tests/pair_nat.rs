@@ -49,3 +49,30 @@ fn initiator_behind_nat_floats_to_4500_with_udp_encapsulation() {
     p.run_until_idle();
     assert!(p.ka.sas.is_empty() && p.kb.sas.is_empty());
 }
+
+#[test]
+fn host_behind_nat_sends_keepalives() {
+    let s = gcm128_sha256_x25519();
+    let mut p = Pair::new(
+        config("10.0.0.1:500", B, s),
+        config(B, "203.0.113.9:500", s),
+    );
+    p.nat = Some(("10.0.0.1".parse().unwrap(), "203.0.113.9".parse().unwrap()));
+    let seen = std::rc::Rc::new(std::cell::RefCell::new((0, 0)));
+    let s2 = seen.clone();
+    p.hook = Box::new(move |side, t, _| {
+        if t.bytes == [0xff] {
+            let mut s = s2.borrow_mut();
+            match side {
+                Side::A => s.0 += 1,
+                Side::B => s.1 += 1,
+            }
+        }
+        Verdict::Deliver
+    });
+    p.initiate();
+    p.run_for(Duration::from_secs(101));
+    // Every 20 s from the host behind the NAT only.
+    assert_eq!(*seen.borrow(), (5, 0));
+    assert!(p.established());
+}

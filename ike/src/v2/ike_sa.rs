@@ -74,6 +74,9 @@ pub struct IkeSa {
     pub init_req: Vec<u8>,
     pub init_resp: Vec<u8>,
     pub nat_detected: bool,
+    /// We are the one behind the NAT (we send NAT-T keepalives, RFC 3948 2.3).
+    pub nat_local: bool,
+    pub keepalive_at: Option<Instant>,
     pub next_msg_id: u32,
     pub outstanding: Option<(Outstanding, Pending)>,
     pub window: ResponderWindow,
@@ -113,6 +116,8 @@ impl IkeSa {
             init_req: Vec::new(),
             init_resp: Vec::new(),
             nat_detected: false,
+            nat_local: false,
+            keepalive_at: None,
             next_msg_id: 0,
             outstanding: None,
             window: ResponderWindow::default(),

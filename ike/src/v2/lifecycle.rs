@@ -14,6 +14,22 @@ use crate::config::{DpdAction, StartupAction};
 
 impl Endpoint {
     pub(super) fn timers(&mut self, now: Instant, sa: &mut IkeSa) -> Outcome {
+        if sa.is_established() && sa.nat_local {
+            // RFC 3948 2.3: a host behind a NAT sends one-octet 0xFF keepalives so the mapping
+            // stays; they carry no IKE message and no non-ESP marker.
+            match sa.keepalive_at {
+                Some(t) if t <= now => {
+                    self.out.transmits.push_back(Transmit {
+                        local: sa.local,
+                        remote: sa.remote,
+                        bytes: vec![0xff],
+                    });
+                    sa.keepalive_at = Some(now + dpd::KEEPALIVE);
+                }
+                None => sa.keepalive_at = Some(now + dpd::KEEPALIVE),
+                _ => {}
+            }
+        }
         let Some(cfg) = self.conns.get(sa.conn) else {
             return Outcome::Close(CloseReason::Failed);
         };

@@ -45,7 +45,7 @@ impl Sub<Instant> for Instant {
 
 /// One datagram to send. `bytes` is the IKE message; when either port is 4500 the daemon adds
 /// the 4-byte non-ESP marker on send and strips it on receive (RFC 3948 2.2): the engine never
-/// sees it.
+/// sees it. Exception: a one-octet `[0xFF]` is a NAT-keepalive (RFC 3948 2.3), sent as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transmit {
     pub local: SocketAddr,

@@ -48,6 +48,21 @@ pub fn schedule(now: Instant, sa: &mut IkeSa, cfg: &ConnectionConfig) {
 
 /// The next instant this SA needs `handle_timeout`.
 pub fn next_timer(sa: &IkeSa, cfg: &ConnectionConfig) -> Option<Instant> {
+    let t = next_protocol_timer(sa, cfg);
+    match (
+        t,
+        sa.keepalive_at
+            .filter(|_| sa.is_established() && sa.nat_local),
+    ) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// RFC 3948 2.3: the NAT-keepalive interval (20 s is the common default).
+pub const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(20);
+
+fn next_protocol_timer(sa: &IkeSa, cfg: &ConnectionConfig) -> Option<Instant> {
     if let Some((o, _)) = &sa.outstanding {
         let mut t = o.next;
         if sa.is_established() && !cfg.dpd_delay.is_zero() && !sa.dpd_reported {

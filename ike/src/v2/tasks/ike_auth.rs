@@ -97,6 +97,9 @@ fn verify_peer(
 fn established(ctx: &mut Ctx<'_>, sa: &mut IkeSa, proof: PeerAuthenticated) {
     sa.phase = Phase::Established(Established::new(proof));
     sa.rekey_at = Some(ike_rekey_time(ctx));
+    if sa.nat_local {
+        sa.keepalive_at = Some(ctx.now + super::dpd::KEEPALIVE);
+    }
     if let Some(p) = sa.prop {
         ctx.event(Event::IkeSaEstablished {
             tunnel: ctx.cfg.tunnel,

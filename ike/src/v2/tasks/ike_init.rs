@@ -60,9 +60,9 @@ fn notifies(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<Payload> {
     v
 }
 
-/// RFC 7296 2.23: compares the peer's NAT_D hashes with what we see. True when either side
-/// is behind a NAT.
-fn nat_detected(sa: &IkeSa, h: &Header, payloads: &[Payload]) -> bool {
+/// RFC 7296 2.23: compares the peer's NAT_D hashes with what we see. Returns (either side is
+/// behind a NAT, we are behind a NAT).
+fn nat_detected(sa: &IkeSa, h: &Header, payloads: &[Payload]) -> (bool, bool) {
     let (i, r) = (h.spi_i.to_be_bytes(), h.spi_r.to_be_bytes());
     let src = notify(payloads, NotifyType::NAT_DETECTION_SOURCE_IP);
     let dst = notify(payloads, NotifyType::NAT_DETECTION_DESTINATION_IP);
@@ -70,7 +70,7 @@ fn nat_detected(sa: &IkeSa, h: &Header, payloads: &[Payload]) -> bool {
     let us = natd_v2(&i, &r, sa.local.ip(), sa.local.port());
     let src_ok = src.is_none_or(|n| n.data == peer);
     let dst_ok = dst.is_none_or(|n| n.data == us);
-    !(src_ok && dst_ok)
+    (!(src_ok && dst_ok), !dst_ok)
 }
 
 /// Initiator: creates the SA and sends IKE_SA_INIT with a KE in `group` (default: the first
@@ -206,7 +206,7 @@ pub fn respond(
     let seed = skeyseed(prop.prf, &sa.ni, &sa.nr, &g_ir);
     sa.keys = Some(derive(&prop, &seed, &sa, false)?);
     sa.prop = Some(prop);
-    sa.nat_detected = nat_detected(&sa, h, &msg.payloads);
+    (sa.nat_detected, sa.nat_local) = nat_detected(&sa, h, &msg.payloads);
     sa.init_req = bytes.to_vec();
     sa.half_open_deadline = Some(ctx.now + crate::v2::retransmit::total(&cfg.retransmit));
     let mut p = vec![
@@ -294,7 +294,7 @@ pub fn handle_response(
     };
     sa.keys = Some(keys);
     sa.prop = Some(prop);
-    sa.nat_detected = nat_detected(sa, &msg.header, &msg.payloads);
+    (sa.nat_detected, sa.nat_local) = nat_detected(sa, &msg.header, &msg.payloads);
     if sa.nat_detected && sa.local.port() == 500 {
         // RFC 7296 2.23 / RFC 3948: behind a NAT the initiator continues on port 4500 (the
         // daemon adds the non-ESP marker there).

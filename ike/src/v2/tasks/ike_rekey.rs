@@ -78,6 +78,7 @@ fn successor(
     new.keys = Some(derive(&prop, &seed, &new, initiator)?);
     new.prop = Some(prop);
     new.nat_detected = old.nat_detected;
+    new.nat_local = old.nat_local;
     new.phase = Phase::Established(Established::inherit(est));
     new.rekey_at = Some(ike_rekey_time(ctx));
     old.rekeyed = true;
