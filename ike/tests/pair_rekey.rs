@@ -228,3 +228,23 @@ fn simultaneous_ike_rekey_leaves_one_ike_sa() {
 fn simultaneous_ike_rekey_reordered_leaves_one_ike_sa() {
     ike_collision(true);
 }
+
+#[test]
+fn child_rekey_retries_with_responders_pfs_group() {
+    let mut s = gcm128_sha256_x25519();
+    s.esp.pfs = Some(DhGroup::Curve25519);
+    let mut a = config(A, B, s);
+    let mut other = s.esp;
+    other.pfs = Some(DhGroup::Ecp256);
+    a.esp_proposals = vec![s.esp, other];
+    a.child_lifetime = Duration::from_secs(600);
+    let mut b = config(B, A, s);
+    b.esp_proposals = vec![other];
+    b.child_lifetime = Duration::from_secs(100_000);
+    let mut p = Pair::new(a, b);
+    p.initiate();
+    p.run_for(Duration::from_secs(600));
+    assert!(count(&p.ea, child_rekeyed) >= 1, "{:?}", p.ea);
+    assert!(p.ea.iter().any(|e| matches!(e, Event::ChildSaEstablished { suite, .. } if suite.pfs == Some(DhGroup::Ecp256))));
+    one_pair_each(&p);
+}

@@ -7,6 +7,7 @@
 
 use super::child_create::{accept_child, respond_child};
 use super::{Outcome, Pending};
+use crate::crypto::DhGroup;
 use crate::v2::child_sa::ChildState;
 use crate::v2::ike_sa::{Ctx, IkeSa, Queued};
 use crate::v2::proposal::esp_offer;
@@ -19,6 +20,16 @@ use crate::wire::v2::{
 
 /// Initiator: rekeys Child SA `old`.
 pub fn start(ctx: &mut Ctx<'_>, sa: &mut IkeSa, old: ChildSaRef) -> Outcome {
+    start_with(ctx, sa, old, None)
+}
+
+/// As [`start`], with the PFS group forced (after INVALID_KE_PAYLOAD).
+fn start_with(
+    ctx: &mut Ctx<'_>,
+    sa: &mut IkeSa,
+    old: ChildSaRef,
+    group: Option<DhGroup>,
+) -> Outcome {
     let cfg = ctx.cfg;
     let Some(c) = sa
         .children
@@ -34,7 +45,7 @@ pub fn start(ctx: &mut Ctx<'_>, sa: &mut IkeSa, old: ChildSaRef) -> Outcome {
     ) else {
         return Outcome::Keep;
     };
-    let ke = match cfg.esp_proposals.first().and_then(|p| p.pfs) {
+    let ke = match group.or_else(|| cfg.esp_proposals.first().and_then(|p| p.pfs)) {
         Some(g) => match ctx.provider.start_key_exchange(g) {
             Ok(k) => Some(k),
             Err(_) => return Outcome::Keep,
@@ -138,6 +149,20 @@ pub fn handle_response(
     let Pending::RekeyChild { old, spi, ni, ke } = p else {
         return Outcome::Keep;
     };
+    let wanted = notify(payloads, NotifyType::INVALID_KE_PAYLOAD)
+        .and_then(|n| n.invalid_ke_group().ok())
+        .and_then(|g| DhGroup::from_id(g.0));
+    if let Some(g) = wanted {
+        // RFC 7296 1.3: retry with the responder's group if it is one of our PFS groups.
+        let retry = ke.as_ref().is_some_and(|k| k.group() != g)
+            && ctx.cfg.esp_proposals.iter().any(|p| p.pfs == Some(g));
+        if retry {
+            if let Some(o) = sa.children.iter_mut().find(|c| c.id == old) {
+                o.state = ChildState::Installed;
+            }
+            return start_with(ctx, sa, old, Some(g));
+        }
+    }
     let nr = nonce(payloads).unwrap_or_default();
     match accept_child(ctx, sa, payloads, spi, &ni, &nr, ke, true) {
         Some(mut c) => {
