@@ -10,6 +10,7 @@
 
 mod child_sa;
 mod cookie;
+mod dispatch;
 mod endpoint;
 mod ike_sa;
 mod lifecycle;
