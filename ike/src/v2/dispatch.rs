@@ -19,12 +19,21 @@ impl Endpoint {
     /// Decrypts a protected message; `None` = drop silently, `Some(Err)` = authenticated but
     /// malformed.
     pub(super) fn open(
-        sa: &IkeSa,
+        sa: &mut IkeSa,
         msg: &Message,
         bytes: &[u8],
     ) -> Option<Result<Vec<Payload>, ()>> {
         if msg.header.exchange_type == ExchangeType::IKE_SA_INIT {
             return Some(Ok(msg.payloads.clone()));
+        }
+        if let Some(Payload::Skf(_)) = msg.payloads.last() {
+            // RFC 7383 2.6: fragments are verified one by one, then reassembled.
+            let (n, t, first, plain) = sa.keys.as_ref()?.open_fragment(bytes, msg)?;
+            let h = &msg.header;
+            let (first, joined) =
+                sa.reassembly
+                    .add(h.message_id, h.flags.response(), (n, t), first, plain)?;
+            return Some(crate::wire::v2::parse_payload_chain(first, &joined).map_err(|_| ()));
         }
         sa.keys.as_ref()?.open(bytes, msg)
     }

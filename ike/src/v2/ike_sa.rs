@@ -89,6 +89,8 @@ pub struct IkeSa {
     pub rekeyed: bool,
     /// Responder only: when an SA still waiting for IKE_AUTH is dropped.
     pub half_open_deadline: Option<Instant>,
+    /// RFC 7383 fragments of the message being received.
+    pub reassembly: super::fragment::Reassembly,
     /// Simultaneous IKE rekey (RFC 7296 2.8.2): the peer's new SA (our SPI) and the lowest
     /// nonce of its exchange, until our own rekey answers.
     pub peer_successor: Option<(u64, Vec<u8>)>,
@@ -128,6 +130,7 @@ impl IkeSa {
             dpd_reported: false,
             rekeyed: false,
             half_open_deadline: None,
+            reassembly: Default::default(),
             peer_successor: None,
             handoff: None,
             redundant: None,
