@@ -10,7 +10,7 @@ use crate::crypto::kdf::{IkeSaKeys, IkeSuite};
 use crate::crypto::{cipher, CryptoProvider, Secret};
 use crate::wire::v2::{
     encrypted_payload_offset, parse_payload_chain, payload_chain_to_vec, Header, Message, Payload,
-    PayloadType, SkPayload, SkfPayload, GENERIC_HEADER_LEN,
+    PayloadType, SkPayload, GENERIC_HEADER_LEN,
 };
 
 /// The keys of one IKE SA plus which side we are.
@@ -169,7 +169,7 @@ impl SaKeys {
         body.resize(iv.len() + padded.len() + encr.icv_len() + icv_len, 0);
         let msg = Message {
             header,
-            payloads: vec![Payload::Skf(SkfPayload {
+            payloads: vec![Payload::Skf(crate::wire::v2::SkfPayload {
                 first_inner: if num == 1 { first } else { PayloadType::NONE },
                 fragment_number: num,
                 total_fragments: total,
