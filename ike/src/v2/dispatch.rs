@@ -109,12 +109,14 @@ impl Endpoint {
         let h = &msg.header;
         match sa.window.check(h.message_id) {
             RequestCheck::New => {}
-            RequestCheck::Retransmit(b) => {
-                self.out.transmits.push_back(Transmit {
-                    local: sa.local,
-                    remote: sa.remote,
-                    bytes: b,
-                });
+            RequestCheck::Retransmit(all) => {
+                for b in all {
+                    self.out.transmits.push_back(Transmit {
+                        local: sa.local,
+                        remote: sa.remote,
+                        bytes: b,
+                    });
+                }
                 return Outcome::Keep;
             }
             RequestCheck::Drop => return Outcome::Keep,

@@ -151,8 +151,6 @@ impl SaKeys {
     }
 
     /// Encrypts one fragment `chunk` of an inner payload chain as an SKF payload (RFC 7383).
-    /// Only tests use it so far: the engine receives fragments but does not send them yet.
-    #[cfg(test)]
     pub fn seal_fragment(
         &self,
         provider: &CryptoProvider,
