@@ -10,6 +10,7 @@
 //! queued for `poll_event`; [`NetlinkKernel::event_notify`] wakes an async shell.
 //! This module never logs message contents.
 
+mod encode;
 mod events;
 mod rt_link;
 mod rt_route;
@@ -30,6 +31,7 @@ use crate::error::{Errno, KernelError, Result};
 use crate::model::{SaCounters, SaId, SpiRequest};
 use crate::ops::{KernelBackend, KernelEvent, KernelOp};
 use crate::state::KernelState;
+pub use encode::{encode_alloc_spi, encode_request};
 use xfrm_client::XfrmClient;
 use xfrm_codec::DecodedSa;
 
