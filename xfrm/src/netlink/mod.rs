@@ -84,6 +84,7 @@ impl From<std::io::Error> for NlError {
 enum Job {
     AllocSpi(SpiRequest, SyncSender<Result<u32>>),
     Apply(KernelOp, SyncSender<Result<()>>),
+    ApplyBatch(Vec<KernelOp>, SyncSender<Vec<Result<()>>>),
     Snapshot(SyncSender<Result<KernelState>>),
     GetSa(SaId, SyncSender<Result<Option<SaCounters>>>),
 }
@@ -143,6 +144,30 @@ impl NetlinkKernel {
             .send(job(tx))
             .map_err(|_| gone())?;
         rx.recv().map_err(|_| gone())?
+    }
+
+    /// Executes `ops` in order and returns one result per op, in the same order; a failed op
+    /// does not stop the ones after it (like `ip -batch -force`). Runs of consecutive XFRM SA
+    /// and policy operations are pipelined: up to [`PIPELINE`] requests are in flight on the
+    /// XFRM socket at once, and the kernel still executes them one after the other in send
+    /// order. Link, address and route operations (which look up interface indexes first) are
+    /// barriers: each runs alone after everything before it has completed. One call costs one
+    /// hand-off to the worker thread instead of one per op.
+    pub fn apply_batch(&mut self, ops: &[KernelOp]) -> Vec<Result<()>> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let gone = |op: &KernelOp| {
+            NlError::errno(Errno::EIO)
+                .with("netlink worker stopped")
+                .into_kernel(op.to_string())
+        };
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|j| j.send(Job::ApplyBatch(ops.to_vec(), tx)).is_ok());
+        match rx.recv() {
+            Ok(r) if sent && r.len() == ops.len() => r,
+            _ => ops.iter().map(|op| Err(gone(op))).collect(),
+        }
     }
 
     fn shutdown(&mut self) {
@@ -221,6 +246,9 @@ fn worker_main(
                         .map_err(|e| e.into_kernel(op.to_string()));
                     let _ = tx.send(r);
                 }
+                Job::ApplyBatch(ops, tx) => {
+                    let _ = tx.send(run_batch(&xfrm, &rth, &ops).await);
+                }
                 Job::GetSa(id, tx) => {
                     let what = format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
                     let r = match xfrm.get_sa(&id).await {
@@ -293,6 +321,53 @@ async fn run_op(x: &XfrmClient, h: &Handle, op: &KernelOp) -> std::result::Resul
         KernelOp::ReplaceRoute(r) => rt_route::put_route(h, r, true).await,
         KernelOp::DelRoute(id) => rt_route::del_route(h, id).await,
     }
+}
+
+/// Requests in flight at once in a pipelined run of XFRM operations (`apply_batch`). The
+/// acks of this many requests fit easily in the socket's receive buffer.
+pub const PIPELINE: usize = 64;
+
+/// Whether `op` is a plain XFRM request (no lookups), safe to pipeline.
+fn pipelinable(op: &KernelOp) -> bool {
+    matches!(
+        op,
+        KernelOp::AddSa(_)
+            | KernelOp::UpdateSa(_)
+            | KernelOp::DelSa(_)
+            | KernelOp::AddPolicy(_)
+            | KernelOp::UpdatePolicy(_)
+            | KernelOp::DelPolicy(_)
+    )
+}
+
+async fn one(x: &XfrmClient, h: &Handle, op: &KernelOp) -> Result<()> {
+    run_op(x, h, op)
+        .await
+        .map_err(|e| e.into_kernel(op.to_string()))
+}
+
+async fn run_batch(x: &XfrmClient, h: &Handle, ops: &[KernelOp]) -> Vec<Result<()>> {
+    let mut out = Vec::with_capacity(ops.len());
+    let mut rest = ops;
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|o| pipelinable(o)).count();
+        if n == 0 {
+            out.push(one(x, h, first).await);
+            rest = rest.get(1..).unwrap_or_default();
+            continue;
+        }
+        let (run, tail) = rest.split_at(n);
+        // `buffered` starts the futures in order, and each sends its request on its first
+        // poll, so the kernel sees the requests in `ops` order.
+        let results: Vec<Result<()>> = futures::stream::iter(run)
+            .map(|op| one(x, h, op))
+            .buffered(PIPELINE)
+            .collect()
+            .await;
+        out.extend(results);
+        rest = tail;
+    }
+    out
 }
 
 async fn snapshot(x: &XfrmClient, h: &Handle) -> std::result::Result<KernelState, NlError> {
