@@ -131,11 +131,16 @@ impl NetlinkKernel {
         Arc::clone(&self.notify)
     }
 
-    fn call<T>(&self, what: &str, job: impl FnOnce(SyncSender<Result<T>>) -> Job) -> Result<T> {
+    /// Runs one job on the worker; `what` names the operation, formatted only on failure.
+    fn call<T>(
+        &self,
+        what: impl Fn() -> String,
+        job: impl FnOnce(SyncSender<Result<T>>) -> Job,
+    ) -> Result<T> {
         let gone = || {
             NlError::errno(Errno::EIO)
                 .with("netlink worker stopped")
-                .into_kernel(what)
+                .into_kernel(what())
         };
         let (tx, rx) = mpsc::sync_channel(1);
         self.jobs
@@ -186,16 +191,16 @@ impl Drop for NetlinkKernel {
 
 impl KernelBackend for NetlinkKernel {
     fn alloc_spi(&mut self, req: &SpiRequest) -> Result<u32> {
-        let what = format!("allocate SPI {}->{} reqid {}", req.src, req.dst, req.reqid);
-        self.call(&what, |tx| Job::AllocSpi(*req, tx))
+        let what = || format!("allocate SPI {}->{} reqid {}", req.src, req.dst, req.reqid);
+        self.call(what, |tx| Job::AllocSpi(*req, tx))
     }
 
     fn apply(&mut self, op: &KernelOp) -> Result<()> {
-        self.call(&op.to_string(), |tx| Job::Apply(op.clone(), tx))
+        self.call(|| op.to_string(), |tx| Job::Apply(op.clone(), tx))
     }
 
     fn snapshot(&mut self) -> Result<KernelState> {
-        self.call("snapshot", Job::Snapshot)
+        self.call(|| "snapshot".into(), Job::Snapshot)
     }
 
     fn poll_event(&mut self) -> Option<KernelEvent> {
@@ -203,8 +208,8 @@ impl KernelBackend for NetlinkKernel {
     }
 
     fn sa_counters(&mut self, id: &SaId) -> Result<Option<SaCounters>> {
-        let what = format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
-        self.call(&what, |tx| Job::GetSa(*id, tx))
+        let what = || format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
+        self.call(what, |tx| Job::GetSa(*id, tx))
     }
 }
 
