@@ -471,3 +471,16 @@ fn route_add_multipath() {
     let ours = enc(KernelOp::AddRoute(r));
     check("route-multipath", &ours, RTMSG, Order::Exact, &[], &[]);
 }
+
+/// `ip route del 10.2.0.0/16 table main metric 100`: identical (any protocol, scope and type,
+/// as `ip route del` leaves them unspecified).
+#[test]
+fn route_delete() {
+    let id = xfrm::RouteId {
+        dst: net("10.2.0.0/16"),
+        table: 254,
+        metric: 100,
+    };
+    let ours = enc(KernelOp::DelRoute(id));
+    check("route-del", &ours, RTMSG, Order::Exact, &[], &[]);
+}

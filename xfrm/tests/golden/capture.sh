@@ -56,3 +56,4 @@ cap link-xfrm RTM_NEWLINK ip link add ipsec9 type xfrm dev out0 if_id 7
 cap route-metric RTM_NEWROUTE ip route add 10.2.0.0/16 dev ipsec7 proto 240 metric 100
 cap route-multipath RTM_NEWROUTE ip route add 10.3.0.0/16 proto 240 metric 50 \
     nexthop dev ipsec7 weight 1 nexthop dev ipsec8 weight 2
+cap route-del RTM_DELROUTE ip route del 10.2.0.0/16 table main metric 100
