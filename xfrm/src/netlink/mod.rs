@@ -10,6 +10,7 @@
 //! queued for `poll_event`; [`NetlinkKernel::event_notify`] wakes an async shell.
 //! This module never logs message contents.
 
+mod encode;
 mod events;
 mod rt_link;
 mod rt_route;
@@ -30,6 +31,7 @@ use crate::error::{Errno, KernelError, Result};
 use crate::model::{SaCounters, SaId, SpiRequest};
 use crate::ops::{KernelBackend, KernelEvent, KernelOp};
 use crate::state::KernelState;
+pub use encode::{encode_alloc_spi, encode_request};
 use xfrm_client::XfrmClient;
 use xfrm_codec::DecodedSa;
 
@@ -82,6 +84,7 @@ impl From<std::io::Error> for NlError {
 enum Job {
     AllocSpi(SpiRequest, SyncSender<Result<u32>>),
     Apply(KernelOp, SyncSender<Result<()>>),
+    ApplyBatch(Vec<KernelOp>, SyncSender<Vec<Result<()>>>),
     Snapshot(SyncSender<Result<KernelState>>),
     GetSa(SaId, SyncSender<Result<Option<SaCounters>>>),
 }
@@ -128,11 +131,16 @@ impl NetlinkKernel {
         Arc::clone(&self.notify)
     }
 
-    fn call<T>(&self, what: &str, job: impl FnOnce(SyncSender<Result<T>>) -> Job) -> Result<T> {
+    /// Runs one job on the worker; `what` names the operation, formatted only on failure.
+    fn call<T>(
+        &self,
+        what: impl Fn() -> String,
+        job: impl FnOnce(SyncSender<Result<T>>) -> Job,
+    ) -> Result<T> {
         let gone = || {
             NlError::errno(Errno::EIO)
                 .with("netlink worker stopped")
-                .into_kernel(what)
+                .into_kernel(what())
         };
         let (tx, rx) = mpsc::sync_channel(1);
         self.jobs
@@ -141,6 +149,30 @@ impl NetlinkKernel {
             .send(job(tx))
             .map_err(|_| gone())?;
         rx.recv().map_err(|_| gone())?
+    }
+
+    /// Executes `ops` in order and returns one result per op, in the same order; a failed op
+    /// does not stop the ones after it (like `ip -batch -force`). Runs of consecutive XFRM SA
+    /// and policy operations are pipelined: up to [`PIPELINE`] requests are in flight on the
+    /// XFRM socket at once, and the kernel still executes them one after the other in send
+    /// order. Link, address and route operations (which look up interface indexes first) are
+    /// barriers: each runs alone after everything before it has completed. One call costs one
+    /// hand-off to the worker thread instead of one per op.
+    pub fn apply_batch(&mut self, ops: &[KernelOp]) -> Vec<Result<()>> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let gone = |op: &KernelOp| {
+            NlError::errno(Errno::EIO)
+                .with("netlink worker stopped")
+                .into_kernel(op.to_string())
+        };
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|j| j.send(Job::ApplyBatch(ops.to_vec(), tx)).is_ok());
+        match rx.recv() {
+            Ok(r) if sent && r.len() == ops.len() => r,
+            _ => ops.iter().map(|op| Err(gone(op))).collect(),
+        }
     }
 
     fn shutdown(&mut self) {
@@ -159,16 +191,16 @@ impl Drop for NetlinkKernel {
 
 impl KernelBackend for NetlinkKernel {
     fn alloc_spi(&mut self, req: &SpiRequest) -> Result<u32> {
-        let what = format!("allocate SPI {}->{} reqid {}", req.src, req.dst, req.reqid);
-        self.call(&what, |tx| Job::AllocSpi(*req, tx))
+        let what = || format!("allocate SPI {}->{} reqid {}", req.src, req.dst, req.reqid);
+        self.call(what, |tx| Job::AllocSpi(*req, tx))
     }
 
     fn apply(&mut self, op: &KernelOp) -> Result<()> {
-        self.call(&op.to_string(), |tx| Job::Apply(op.clone(), tx))
+        self.call(|| op.to_string(), |tx| Job::Apply(op.clone(), tx))
     }
 
     fn snapshot(&mut self) -> Result<KernelState> {
-        self.call("snapshot", Job::Snapshot)
+        self.call(|| "snapshot".into(), Job::Snapshot)
     }
 
     fn poll_event(&mut self) -> Option<KernelEvent> {
@@ -176,8 +208,8 @@ impl KernelBackend for NetlinkKernel {
     }
 
     fn sa_counters(&mut self, id: &SaId) -> Result<Option<SaCounters>> {
-        let what = format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
-        self.call(&what, |tx| Job::GetSa(*id, tx))
+        let what = || format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
+        self.call(what, |tx| Job::GetSa(*id, tx))
     }
 }
 
@@ -218,6 +250,9 @@ fn worker_main(
                         .await
                         .map_err(|e| e.into_kernel(op.to_string()));
                     let _ = tx.send(r);
+                }
+                Job::ApplyBatch(ops, tx) => {
+                    let _ = tx.send(run_batch(&xfrm, &rth, &ops).await);
                 }
                 Job::GetSa(id, tx) => {
                     let what = format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
@@ -291,6 +326,53 @@ async fn run_op(x: &XfrmClient, h: &Handle, op: &KernelOp) -> std::result::Resul
         KernelOp::ReplaceRoute(r) => rt_route::put_route(h, r, true).await,
         KernelOp::DelRoute(id) => rt_route::del_route(h, id).await,
     }
+}
+
+/// Requests in flight at once in a pipelined run of XFRM operations (`apply_batch`). The
+/// acks of this many requests fit easily in the socket's receive buffer.
+pub const PIPELINE: usize = 64;
+
+/// Whether `op` is a plain XFRM request (no lookups), safe to pipeline.
+fn pipelinable(op: &KernelOp) -> bool {
+    matches!(
+        op,
+        KernelOp::AddSa(_)
+            | KernelOp::UpdateSa(_)
+            | KernelOp::DelSa(_)
+            | KernelOp::AddPolicy(_)
+            | KernelOp::UpdatePolicy(_)
+            | KernelOp::DelPolicy(_)
+    )
+}
+
+async fn one(x: &XfrmClient, h: &Handle, op: &KernelOp) -> Result<()> {
+    run_op(x, h, op)
+        .await
+        .map_err(|e| e.into_kernel(op.to_string()))
+}
+
+async fn run_batch(x: &XfrmClient, h: &Handle, ops: &[KernelOp]) -> Vec<Result<()>> {
+    let mut out = Vec::with_capacity(ops.len());
+    let mut rest = ops;
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|o| pipelinable(o)).count();
+        if n == 0 {
+            out.push(one(x, h, first).await);
+            rest = rest.get(1..).unwrap_or_default();
+            continue;
+        }
+        let (run, tail) = rest.split_at(n);
+        // `buffered` starts the futures in order, and each sends its request on its first
+        // poll, so the kernel sees the requests in `ops` order.
+        let results: Vec<Result<()>> = futures::stream::iter(run)
+            .map(|op| one(x, h, op))
+            .buffered(PIPELINE)
+            .collect()
+            .await;
+        out.extend(results);
+        rest = tail;
+    }
+    out
 }
 
 async fn snapshot(x: &XfrmClient, h: &Handle) -> std::result::Result<KernelState, NlError> {

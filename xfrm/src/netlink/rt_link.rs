@@ -154,13 +154,15 @@ fn finish<T>(b: LinkMessageBuilder<T>, l: &Link) -> LinkMessage {
     }
 }
 
-/// RTM_NEWLINK (exclusive create).
-pub(crate) async fn add_link(h: &Handle, l: &Link) -> Result<(), NlError> {
-    let msg = match &l.kind {
+/// The RTM_NEWLINK body for `l`; `dev_index` is the index of an xfrm interface's
+/// underlying device (resolved by the caller).
+pub(crate) fn link_message(l: &Link, dev_index: Option<u32>) -> Result<LinkMessage, NlError> {
+    Ok(match &l.kind {
         LinkKind::Xfrm { dev, if_id } => {
-            let b = match dev {
-                Some(d) => LinkXfrm::new(&l.name, link_index(h, d).await?, *if_id),
-                None => LinkMessageBuilder::<LinkXfrm>::new(&l.name).if_id(*if_id),
+            let b = match (dev, dev_index) {
+                (Some(_), Some(i)) => LinkXfrm::new(&l.name, i, *if_id),
+                (Some(_), None) => return Err(NlError::errno(Errno::ENODEV)),
+                (None, _) => LinkMessageBuilder::<LinkXfrm>::new(&l.name).if_id(*if_id),
             };
             finish(b, l)
         }
@@ -198,7 +200,16 @@ pub(crate) async fn add_link(h: &Handle, l: &Link) -> Result<(), NlError> {
         LinkKind::Other(k) => {
             return Err(NlError::errno(Errno::EOPNOTSUPP).with(format!("cannot create kind {k:?}")))
         }
+    })
+}
+
+/// RTM_NEWLINK (exclusive create).
+pub(crate) async fn add_link(h: &Handle, l: &Link) -> Result<(), NlError> {
+    let dev_index = match &l.kind {
+        LinkKind::Xfrm { dev: Some(d), .. } => Some(link_index(h, d).await?),
+        _ => None,
     };
+    let msg = link_message(l, dev_index)?;
     h.link().add(msg).execute().await.map_err(rt_err)
 }
 

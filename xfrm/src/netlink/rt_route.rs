@@ -33,7 +33,28 @@ fn base(dst: &IpNet, table: u32, metric: u32) -> Result<RouteMessageBuilder<IpAd
         .priority(metric))
 }
 
-async fn build(h: &Handle, r: &Route) -> Result<RouteMessage, NlError> {
+/// Interface indexes of the links a route names, resolved through the kernel.
+async fn indexes(h: &Handle, r: &Route) -> Result<HashMap<String, u32>, NlError> {
+    let mut out = HashMap::new();
+    let devs: Vec<&String> = match &r.nexthops {
+        NextHops::Dev { dev, .. } => vec![dev],
+        NextHops::Multipath(hops) => hops.iter().map(|n| &n.dev).collect(),
+        NextHops::Blackhole => Vec::new(),
+    };
+    for d in devs {
+        if !out.contains_key(d) {
+            out.insert(d.clone(), link_index(h, d).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// The RTM_NEWROUTE body for `r`, link names resolved by `index` (ENODEV when it has none).
+pub(crate) fn route_message(
+    r: &Route,
+    index: &dyn Fn(&str) -> Option<u32>,
+) -> Result<RouteMessage, NlError> {
+    let idx = |d: &str| index(d).ok_or_else(|| NlError::errno(Errno::ENODEV));
     let mut b = base(&r.dst, r.table, r.metric)?.protocol(RouteProtocol::from(r.protocol));
     if let Some(src) = r.pref_src {
         b.get_mut()
@@ -47,10 +68,12 @@ async fn build(h: &Handle, r: &Route) -> Result<RouteMessage, NlError> {
     };
     let b = match &r.nexthops {
         NextHops::Dev { dev, via } => {
-            let b = b.output_interface(link_index(h, dev).await?);
+            let b = b.output_interface(idx(dev)?);
             match via {
                 Some(g) => b.gateway(*g).map_err(bad)?,
-                None => b,
+                // A device route without gateway is on-link: scope link, as `ip route add
+                // PREFIX dev DEV` sends it (rtnetlink's builder leaves scope universe).
+                None => b.scope(RouteScope::Link),
             }
         }
         NextHops::Multipath(hops) => {
@@ -58,7 +81,7 @@ async fn build(h: &Handle, r: &Route) -> Result<RouteMessage, NlError> {
             for n in hops {
                 // Kernel weight = configured weight - 1 (rtnh_hops).
                 let w = u8::try_from(n.weight.clamp(1, 256) - 1).unwrap_or(u8::MAX);
-                let nb = RouteNextHopBuilder::new(family).interface(link_index(h, &n.dev).await?);
+                let nb = RouteNextHopBuilder::new(family).interface(idx(&n.dev)?);
                 let nb = match n.via {
                     Some(g) => nb.via(g).map_err(bad)?,
                     None => nb,
@@ -72,6 +95,20 @@ async fn build(h: &Handle, r: &Route) -> Result<RouteMessage, NlError> {
     Ok(b.build())
 }
 
+async fn build(h: &Handle, r: &Route) -> Result<RouteMessage, NlError> {
+    let idx = indexes(h, r).await?;
+    route_message(r, &|d| idx.get(d).copied())
+}
+
+/// The RTM_DELROUTE body for `id`.
+pub(crate) fn del_route_message(id: &RouteId) -> Result<RouteMessage, NlError> {
+    Ok(base(&id.dst, id.table, id.metric)?
+        .protocol(RouteProtocol::Unspec)
+        .scope(RouteScope::NoWhere)
+        .kind(RouteType::Unspec)
+        .build())
+}
+
 /// RTM_NEWROUTE with NLM_F_REPLACE (`replace = true`) or NLM_F_EXCL.
 pub(crate) async fn put_route(h: &Handle, r: &Route, replace: bool) -> Result<(), NlError> {
     let msg = build(h, r).await?;
@@ -83,11 +120,11 @@ pub(crate) async fn put_route(h: &Handle, r: &Route, replace: bool) -> Result<()
 /// RTM_DELROUTE by prefix, table and metric (any protocol, type and scope, like `ip route
 /// del`; for IPv6 this removes all members of a multipath route).
 pub(crate) async fn del_route(h: &Handle, id: &RouteId) -> Result<(), NlError> {
-    let b = base(&id.dst, id.table, id.metric)?
-        .protocol(RouteProtocol::Unspec)
-        .scope(RouteScope::NoWhere)
-        .kind(RouteType::Unspec);
-    h.route().del(b.build()).execute().await.map_err(rt_err)
+    h.route()
+        .del(del_route_message(id)?)
+        .execute()
+        .await
+        .map_err(rt_err)
 }
 
 fn ip_of(a: &RouteAddress) -> Option<IpAddr> {

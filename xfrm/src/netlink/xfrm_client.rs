@@ -60,15 +60,87 @@ pub(crate) fn connect_events() -> std::io::Result<(
     Ok((conn, messages))
 }
 
+/// Flags of a request the kernel acknowledges (adds, updates, deletes).
+pub(crate) const ACK_FLAGS: u16 = NLM_F_REQUEST | NLM_F_ACK;
+/// Flags of a request answered by a message (ALLOCSPI, GETSA).
+pub(crate) const GET_FLAGS: u16 = NLM_F_REQUEST;
+
+/// The netlink request for `msg` (sequence number and port id are left to netlink-proto).
+pub(crate) fn request(msg: XfrmMessage, flags: u16) -> NetlinkMessage<Wire> {
+    let mut nl = NetlinkMessage::new(
+        NetlinkHeader::default(),
+        NetlinkPayload::InnerMessage(Wire::Msg(msg)),
+    );
+    nl.header.flags = flags;
+    nl.finalize();
+    nl
+}
+
+/// XFRM_MSG_NEWSA (`update = false`) or XFRM_MSG_UPDSA for `sa`.
+pub(crate) fn sa_message(sa: &Sa, update: bool) -> Result<XfrmMessage, NlError> {
+    let (user_sa_info, nlas) = sa_to_nl(sa).map_err(|e| NlError::errno(Errno::EINVAL).with(e.0))?;
+    let body = state::ModifyMessage { user_sa_info, nlas };
+    Ok(if update {
+        XfrmMessage::UpdateSa(body)
+    } else {
+        XfrmMessage::AddSa(body)
+    })
+}
+
+/// XFRM_MSG_DELSA for `id`.
+pub(crate) fn del_sa_message(id: &SaId) -> XfrmMessage {
+    let (user_sa_id, nlas) = sa_id_to_nl(id);
+    XfrmMessage::DeleteSa(state::DelGetMessage { user_sa_id, nlas })
+}
+
+/// XFRM_MSG_NEWPOLICY (`update = false`) or XFRM_MSG_UPDPOLICY for `p`.
+pub(crate) fn policy_message(p: &Policy, update: bool) -> XfrmMessage {
+    let (user_policy_info, nlas) = policy_to_nl(p);
+    let body = policy::ModifyMessage {
+        user_policy_info,
+        nlas,
+    };
+    if update {
+        XfrmMessage::UpdatePolicy(body)
+    } else {
+        XfrmMessage::AddPolicy(body)
+    }
+}
+
+/// XFRM_MSG_DELPOLICY for `id`.
+pub(crate) fn del_policy_message(id: &PolicyId) -> XfrmMessage {
+    let (user_policy_id, nlas) = policy_id_to_nl(id);
+    XfrmMessage::DeletePolicy(policy::DelGetMessage {
+        user_policy_id,
+        nlas,
+    })
+}
+
+/// XFRM_MSG_ALLOCSPI for `req` (tunnel mode, the SA's future reqid and mark).
+pub(crate) fn alloc_spi_message(req: &SpiRequest) -> XfrmMessage {
+    let mut spi_info = UserSpiInfo::default();
+    spi_info.info.id.daddr = netlink_packet_xfrm::Address::from_ip(&req.dst);
+    spi_info.info.id.proto = req.proto.number();
+    spi_info.info.saddr = netlink_packet_xfrm::Address::from_ip(&req.src);
+    spi_info.info.family = family(&req.dst);
+    spi_info.info.reqid = req.reqid;
+    spi_info.info.mode = XFRM_MODE_TUNNEL;
+    spi_info.min = req.min;
+    spi_info.max = req.max;
+    let mut nlas = Vec::new();
+    if let Some(m) = req.mark {
+        nlas.push(XfrmAttrs::Mark(netlink_packet_xfrm::Mark {
+            value: m.value,
+            mask: m.mask,
+        }));
+    }
+    XfrmMessage::AllocSpi(state::AllocSpiMessage { spi_info, nlas })
+}
+
 impl XfrmClient {
     /// Sends one request and collects the decoded replies; an error reply becomes `NlError`.
     async fn exchange(&self, msg: XfrmMessage, flags: u16) -> Result<Vec<XfrmMessage>, NlError> {
-        let mut nl = NetlinkMessage::new(
-            NetlinkHeader::default(),
-            NetlinkPayload::InnerMessage(Wire::Msg(msg)),
-        );
-        nl.header.flags = flags;
-        nl.finalize();
+        let nl = request(msg, flags);
         let mut replies = self
             .handle
             .request(nl, SocketAddr::new(0, 0))
@@ -113,39 +185,24 @@ impl XfrmClient {
     }
 
     async fn ack(&self, msg: XfrmMessage) -> Result<(), NlError> {
-        self.exchange(msg, NLM_F_REQUEST | NLM_F_ACK)
-            .await
-            .map(|_| ())
+        self.exchange(msg, ACK_FLAGS).await.map(|_| ())
     }
 
     /// XFRM_MSG_NEWSA (`update = false`) or XFRM_MSG_UPDSA.
     pub(crate) async fn put_sa(&self, sa: &Sa, update: bool) -> Result<(), NlError> {
-        let (user_sa_info, nlas) =
-            sa_to_nl(sa).map_err(|e| NlError::errno(Errno::EINVAL).with(e.0))?;
-        let body = state::ModifyMessage { user_sa_info, nlas };
-        self.ack(if update {
-            XfrmMessage::UpdateSa(body)
-        } else {
-            XfrmMessage::AddSa(body)
-        })
-        .await
+        self.ack(sa_message(sa, update)?).await
     }
 
     /// XFRM_MSG_DELSA.
     pub(crate) async fn del_sa(&self, id: &SaId) -> Result<(), NlError> {
-        let (user_sa_id, nlas) = sa_id_to_nl(id);
-        self.ack(XfrmMessage::DeleteSa(state::DelGetMessage {
-            user_sa_id,
-            nlas,
-        }))
-        .await
+        self.ack(del_sa_message(id)).await
     }
 
     /// XFRM_MSG_GETSA for one SA (its counters are in the reply's `lifetime_cur`/`stats`).
     pub(crate) async fn get_sa(&self, id: &SaId) -> Result<Option<state::ModifyMessage>, NlError> {
         let (user_sa_id, nlas) = sa_id_to_nl(id);
         let msg = XfrmMessage::GetSa(state::DelGetMessage { user_sa_id, nlas });
-        let replies = self.exchange(msg, NLM_F_REQUEST).await?;
+        let replies = self.exchange(msg, GET_FLAGS).await?;
         Ok(replies.into_iter().find_map(|r| match r {
             XfrmMessage::AddSa(m) => Some(m),
             _ => None,
@@ -154,49 +211,18 @@ impl XfrmClient {
 
     /// XFRM_MSG_NEWPOLICY (`update = false`) or XFRM_MSG_UPDPOLICY.
     pub(crate) async fn put_policy(&self, p: &Policy, update: bool) -> Result<(), NlError> {
-        let (user_policy_info, nlas) = policy_to_nl(p);
-        let body = policy::ModifyMessage {
-            user_policy_info,
-            nlas,
-        };
-        self.ack(if update {
-            XfrmMessage::UpdatePolicy(body)
-        } else {
-            XfrmMessage::AddPolicy(body)
-        })
-        .await
+        self.ack(policy_message(p, update)).await
     }
 
     /// XFRM_MSG_DELPOLICY.
     pub(crate) async fn del_policy(&self, id: &PolicyId) -> Result<(), NlError> {
-        let (user_policy_id, nlas) = policy_id_to_nl(id);
-        self.ack(XfrmMessage::DeletePolicy(policy::DelGetMessage {
-            user_policy_id,
-            nlas,
-        }))
-        .await
+        self.ack(del_policy_message(id)).await
     }
 
     /// XFRM_MSG_ALLOCSPI; the reply is the new larval SA.
     pub(crate) async fn alloc_spi(&self, req: &SpiRequest) -> Result<u32, NlError> {
-        let mut spi_info = UserSpiInfo::default();
-        spi_info.info.id.daddr = netlink_packet_xfrm::Address::from_ip(&req.dst);
-        spi_info.info.id.proto = req.proto.number();
-        spi_info.info.saddr = netlink_packet_xfrm::Address::from_ip(&req.src);
-        spi_info.info.family = family(&req.dst);
-        spi_info.info.reqid = req.reqid;
-        spi_info.info.mode = XFRM_MODE_TUNNEL;
-        spi_info.min = req.min;
-        spi_info.max = req.max;
-        let mut nlas = Vec::new();
-        if let Some(m) = req.mark {
-            nlas.push(XfrmAttrs::Mark(netlink_packet_xfrm::Mark {
-                value: m.value,
-                mask: m.mask,
-            }));
-        }
-        let msg = XfrmMessage::AllocSpi(state::AllocSpiMessage { spi_info, nlas });
-        let replies = self.exchange(msg, NLM_F_REQUEST).await?;
+        let msg = alloc_spi_message(req);
+        let replies = self.exchange(msg, GET_FLAGS).await?;
         replies
             .iter()
             .find_map(|r| match r {
