@@ -6,4 +6,6 @@
 //! everything it wants done is handed back as data.
 
 pub mod crypto;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod wire;
