@@ -13,8 +13,8 @@
 use crate::crypto::{cert, sig_alg};
 use crate::wire::{v1, v2};
 
-/// Time (2030-03-17, inside the validity of the test PKI in `tests/crypto_cert.rs`) at which certificate paths are checked, fixed so a fuzz input
-/// behaves the same in every run.
+/// Time at which certificate paths are checked (2030-03-17, inside the validity of the test PKI
+/// in `tests/crypto_cert.rs`), fixed so a fuzz input behaves the same in every run.
 const CERT_CHECK_TIME: i64 = 1_900_000_000;
 
 /// `v2_message`: an IKEv2 datagram. When it parses, emitting must succeed, the emitted bytes
