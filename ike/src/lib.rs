@@ -7,5 +7,7 @@
 
 pub mod config;
 pub mod crypto;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod v2;
 pub mod wire;

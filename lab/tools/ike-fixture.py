@@ -51,7 +51,7 @@ def charon_secrets(path):
     head = re.compile(r"\] <[^>]*> (.+?) => (\d+) bytes @ 0x[0-9a-f]+$")
     row = re.compile(r"\] <[^>]*>\s+\d+: ((?:[0-9A-F]{2} ?)+)")
     keys, name, want, buf = {}, None, 0, b""
-    wanted = re.compile(r"secret|SKEYSEED|SKEYID|^Sk_|encryption key|initial IV|^HASH_|^Hash\(")
+    wanted = re.compile(r"secret|SKEYSEED|SKEYID|^Sk_|encryption key|initial IV|^HASH_|^Hash\(|^next IV")
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
