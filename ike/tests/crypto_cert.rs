@@ -195,7 +195,9 @@ fn path_failures() {
     // Issued by a non-CA certificate.
     assert_eq!(
         verify_chain(&bad, &[&leaf, &int], &[&root], NOW),
-        Err(CertError::IssuerNotCa)
+        Err(CertError::IssuerNotCa {
+            subject: "CN=gw.example.test".into()
+        })
     );
     // Outside the validity period (2001 and 2128).
     assert_eq!(
