@@ -265,3 +265,173 @@ fn rsa_leaf_pkcs1_and_pss_signatures() {
             .is_err());
     }
 }
+
+// ---- RFC 5280 path-validation rules against the PKI in fixtures/pki (see make.sh there):
+// P-256 root "CN=pki root" -> intermediates -> leaves, each fixture breaking one rule.
+
+macro_rules! der {
+    ($n:literal) => {
+        include_bytes!(concat!("fixtures/pki/", $n, ".der")).as_slice()
+    };
+}
+
+const ROOT2: &[u8] = der!("root");
+const INT2: &[u8] = der!("int");
+
+fn check(leaf: &[u8], inter: &[&[u8]]) -> Result<CertPublicKey, CertError> {
+    verify_chain(leaf, inter, &[ROOT2], NOW)
+}
+
+fn s(x: &str) -> String {
+    x.to_string()
+}
+
+#[test]
+fn fixture_pki_baseline_chain_is_accepted() {
+    assert!(matches!(
+        check(der!("leaf"), &[INT2]),
+        Ok(CertPublicKey::EcP256(_))
+    ));
+}
+
+// RFC 5280 4.2.1.9: an issuer must assert cA = TRUE.
+#[test]
+fn basic_constraints_issuer_without_ca_is_refused() {
+    assert_eq!(
+        check(der!("leaf_notca"), &[der!("int_notca")]),
+        Err(CertError::IssuerNotCa {
+            subject: s("CN=pki int notca")
+        })
+    );
+}
+
+// RFC 5280 4.2.1.9: pathLenConstraint 0 allows no intermediate below the CA.
+#[test]
+fn basic_constraints_path_len() {
+    let pl0 = der!("int_pl0");
+    // Satisfied: the pathlen:0 CA issues the end entity directly.
+    assert!(check(der!("leaf_pl0"), &[pl0]).is_ok());
+    // Violated: one more CA below it.
+    assert_eq!(
+        check(der!("leaf_below_pl0"), &[der!("int_below_pl0"), pl0]),
+        Err(CertError::PathLenExceeded {
+            subject: s("CN=pki int pathlen0")
+        })
+    );
+}
+
+// RFC 5280 4.2.1.3: keyUsage on an issuer must include keyCertSign.
+#[test]
+fn key_usage_issuer_without_key_cert_sign_is_refused() {
+    assert_eq!(
+        check(der!("leaf_nokcs"), &[der!("int_nokcs")]),
+        Err(CertError::CaKeyUsage {
+            subject: s("CN=pki int no keyCertSign")
+        })
+    );
+}
+
+// RFC 5280 4.2.1.3 / RFC 7296 2.15: the end-entity key signs AUTH.
+#[test]
+fn key_usage_end_entity_must_allow_signing() {
+    assert!(check(der!("leaf_nonrep"), &[INT2]).is_ok());
+    assert_eq!(
+        check(der!("leaf_keyenc"), &[INT2]),
+        Err(CertError::EndEntityKeyUsage {
+            subject: s("CN=leaf keyEncipherment")
+        })
+    );
+}
+
+// RFC 5280 4.2.1.2: CA certificates carry a subjectKeyIdentifier.
+#[test]
+fn key_ids_ca_without_ski_is_refused() {
+    assert_eq!(
+        check(der!("leaf_noski"), &[der!("int_noski")]),
+        Err(CertError::MissingSubjectKeyId {
+            subject: s("CN=pki int no ski")
+        })
+    );
+}
+
+// RFC 5280 4.2.1.1: non-anchor certificates carry an authorityKeyIdentifier.
+#[test]
+fn key_ids_certificate_without_aki_is_refused() {
+    assert_eq!(
+        check(der!("leaf_noaki"), &[INT2]),
+        Err(CertError::MissingAuthorityKeyId {
+            subject: s("CN=leaf no aki")
+        })
+    );
+}
+
+// RFC 5280 4.2.1.1: the AKI must equal the issuer's SKI, and selects among candidates with
+// the same name and key.
+#[test]
+fn key_ids_aki_must_match_issuer_ski_and_selects_the_issuer() {
+    let other = der!("int_otherski");
+    assert_eq!(
+        check(der!("leaf"), &[other]),
+        Err(CertError::KeyIdMismatch {
+            subject: s("CN=gw.example.test")
+        })
+    );
+    // Both candidates verify the signature; the AKI picks INT2 whichever order they come in.
+    assert!(check(der!("leaf"), &[other, INT2]).is_ok());
+    assert!(check(der!("leaf"), &[INT2, other]).is_ok());
+}
+
+// RFC 5280 4.2: unrecognised critical extensions are refused, non-critical ones ignored.
+#[test]
+fn unknown_critical_extension_is_refused() {
+    assert!(check(der!("leaf_noncrit"), &[INT2]).is_ok());
+    assert_eq!(
+        check(der!("leaf_crit"), &[INT2]),
+        Err(CertError::UnknownCriticalExtension {
+            subject: s("CN=leaf critical unknown"),
+            oid: s("1.3.6.1.4.1.55555.1"),
+        })
+    );
+}
+
+// RFC 5280 4.2.1.10: int_nc permits DNS example.test, IP 192.0.2.0/24, email .example.test
+// and DN O=xfrmd test, and excludes DNS bad.example.test.
+#[test]
+fn name_constraints_permitted_names_pass() {
+    assert!(check(der!("leaf_nc_ok"), &[der!("int_nc")]).is_ok());
+}
+
+#[test]
+fn name_constraints_violations() {
+    let nc = der!("int_nc");
+    let by = s("O=xfrmd test, CN=pki int nc");
+    for (leaf, subject) in [
+        (der!("leaf_nc_dns"), "O=xfrmd test, CN=nc dns"),
+        (der!("leaf_nc_excluded"), "O=xfrmd test, CN=nc excluded"),
+        (der!("leaf_nc_ip"), "O=xfrmd test, CN=nc ip"),
+        (der!("leaf_nc_email"), "O=xfrmd test, CN=nc email"),
+        (der!("leaf_nc_dn"), "O=other, CN=nc dn"),
+    ] {
+        assert_eq!(
+            check(leaf, &[nc]),
+            Err(CertError::NameConstraintViolation {
+                subject: s(subject),
+                constrained_by: by.clone(),
+            }),
+            "{subject}"
+        );
+    }
+}
+
+// RFC 5280 4.2 / 4.2.1.10: a critical constraint of a form not enforced (URI) is refused;
+// the same constraint non-critical is ignored.
+#[test]
+fn name_constraints_unsupported_form() {
+    assert_eq!(
+        check(der!("leaf_nc_uri"), &[der!("int_nc_uri")]),
+        Err(CertError::UnsupportedNameConstraint {
+            subject: s("CN=pki int nc uri")
+        })
+    );
+    assert!(check(der!("leaf_nc_uri_nc"), &[der!("int_nc_uri_nc")]).is_ok());
+}
