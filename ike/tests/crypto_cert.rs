@@ -303,6 +303,14 @@ fn basic_constraints_issuer_without_ca_is_refused() {
             subject: s("CN=pki int notca")
         })
     );
+    // The message names the certificate and the rule.
+    let msg = check(der!("leaf_notca"), &[der!("int_notca")])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        "issuer CN=pki int notca is not a CA (RFC 5280 4.2.1.9)"
+    );
 }
 
 // RFC 5280 4.2.1.9: pathLenConstraint 0 allows no intermediate below the CA.
