@@ -5,5 +5,7 @@
 //! kernel and never depends on tokio: time and randomness come in from the caller, and
 //! everything it wants done is handed back as data.
 
+pub mod config;
 pub mod crypto;
+pub mod v2;
 pub mod wire;

@@ -1,0 +1,173 @@
+//! Message dispatch for the [`Endpoint`]: a datagram that belongs to a known IKE SA is checked
+//! against the Message ID window (retransmitted requests get the cached response), decrypted
+//! and integrity-checked, checked against the payload table, and handed to the task owning
+//! the exchange or the outstanding request.
+//!
+//! Unauthenticated junk is dropped silently; authenticated but malformed requests get
+//! INVALID_SYNTAX. Never creates SAs (IKE_SA_INIT requests are handled by the endpoint).
+
+use super::endpoint::Endpoint;
+use super::ike_sa::{Ctx, IkeSa};
+use super::retransmit::RequestCheck;
+use super::rules::{self, Kind};
+use super::tasks::{child_rekey, delete, ike_auth, ike_init, ike_rekey, Outcome, Pending};
+use super::types::{CloseReason, Instant, Transmit};
+use crate::wire::v2::{ExchangeType, Message, NotifyPayload, NotifyType, Payload};
+use std::net::SocketAddr;
+
+impl Endpoint {
+    /// Decrypts a protected message; `None` = drop silently, `Some(Err)` = authenticated but
+    /// malformed.
+    pub(super) fn open(
+        sa: &IkeSa,
+        msg: &Message,
+        bytes: &[u8],
+    ) -> Option<Result<Vec<Payload>, ()>> {
+        if msg.header.exchange_type == ExchangeType::IKE_SA_INIT {
+            return Some(Ok(msg.payloads.clone()));
+        }
+        sa.keys.as_ref()?.open(bytes, msg)
+    }
+
+    pub(super) fn response(
+        &mut self,
+        now: Instant,
+        sa: &mut IkeSa,
+        msg: &Message,
+        bytes: &[u8],
+        path: (SocketAddr, SocketAddr),
+    ) -> Outcome {
+        let id = msg.header.message_id;
+        if sa.outstanding.as_ref().is_none_or(|(o, _)| o.msg_id != id) {
+            return Outcome::Keep;
+        }
+        let Some(Ok(payloads)) = Self::open(sa, msg, bytes) else {
+            return Outcome::Keep;
+        };
+        follow(sa, msg, path);
+        let kind = match msg.header.exchange_type {
+            ExchangeType::IKE_SA_INIT => Kind::InitResp,
+            ExchangeType::IKE_AUTH => Kind::AuthResp,
+            ExchangeType::CREATE_CHILD_SA => Kind::ChildResp,
+            ExchangeType::INFORMATIONAL => Kind::InfoResp,
+            _ => return Outcome::Keep,
+        };
+        if rules::check(kind, &payloads).is_err() {
+            return Outcome::Keep;
+        }
+        let Some((_, pending)) = sa.outstanding.take() else {
+            return Outcome::Keep;
+        };
+        sa.last_inbound = now;
+        sa.dpd_reported = false;
+        let Some(cfg) = self.conns.get(sa.conn) else {
+            return Outcome::Close(CloseReason::Failed);
+        };
+        let mut ctx = Ctx {
+            now,
+            provider: &self.provider,
+            cfg,
+            spis: self.spis.as_mut(),
+            out: &mut self.out,
+        };
+        match pending {
+            Pending::Init { ke } => ike_init::handle_response(&mut ctx, sa, msg, bytes, ke),
+            Pending::Auth { child_spi } => {
+                ike_auth::handle_response(&mut ctx, sa, &payloads, child_spi)
+            }
+            p @ Pending::RekeyChild { .. } => {
+                child_rekey::handle_response(&mut ctx, sa, &payloads, p)
+            }
+            p @ Pending::RekeyIke { .. } => ike_rekey::handle_response(&mut ctx, sa, &payloads, p),
+            Pending::DeleteChild { ids } => delete::child_deleted(&mut ctx, sa, &ids),
+            Pending::DeleteIke => Outcome::Close(if sa.rekeyed {
+                CloseReason::Rekeyed
+            } else {
+                CloseReason::Terminated
+            }),
+            Pending::Dpd | Pending::Notify => Outcome::Keep,
+        }
+    }
+
+    pub(super) fn request(
+        &mut self,
+        now: Instant,
+        sa: &mut IkeSa,
+        msg: &Message,
+        bytes: &[u8],
+        path: (SocketAddr, SocketAddr),
+    ) -> Outcome {
+        let h = &msg.header;
+        match sa.window.check(h.message_id) {
+            RequestCheck::New => {}
+            RequestCheck::Retransmit(b) => {
+                self.out.transmits.push_back(Transmit {
+                    local: sa.local,
+                    remote: sa.remote,
+                    bytes: b,
+                });
+                return Outcome::Keep;
+            }
+            RequestCheck::Drop => return Outcome::Keep,
+        }
+        let exch = h.exchange_type;
+        // RFC 7296 1.2 / 2.2: before IKE_AUTH completes only IKE_AUTH is processed.
+        let allowed = match exch {
+            ExchangeType::IKE_AUTH => !sa.is_established() && sa.keys.is_some(),
+            ExchangeType::CREATE_CHILD_SA | ExchangeType::INFORMATIONAL => sa.is_established(),
+            _ => false,
+        };
+        if !allowed {
+            return Outcome::Keep;
+        }
+        let Some(opened) = Self::open(sa, msg, bytes) else {
+            return Outcome::Keep;
+        };
+        follow(sa, msg, path);
+        let Some(cfg) = self.conns.get(sa.conn) else {
+            return Outcome::Close(CloseReason::Failed);
+        };
+        let mut ctx = Ctx {
+            now,
+            provider: &self.provider,
+            cfg,
+            spis: self.spis.as_mut(),
+            out: &mut self.out,
+        };
+        sa.last_inbound = now;
+        let kind = match exch {
+            ExchangeType::IKE_AUTH => Kind::AuthReq,
+            ExchangeType::CREATE_CHILD_SA => Kind::ChildReq,
+            _ => Kind::InfoReq,
+        };
+        let payloads = match opened {
+            Ok(p) if rules::check(kind, &p).is_ok() => p,
+            // Authenticated but malformed: RFC 7296 2.21.4 / 3.10.1 INVALID_SYNTAX.
+            _ => {
+                let n = Payload::Notify(NotifyPayload::new(NotifyType::INVALID_SYNTAX, vec![]));
+                ctx.respond(sa, exch, h.message_id, vec![n]);
+                return Outcome::Keep;
+            }
+        };
+        match exch {
+            ExchangeType::IKE_AUTH => ike_auth::respond(&mut ctx, sa, h.message_id, &payloads),
+            ExchangeType::CREATE_CHILD_SA => {
+                if payloads.iter().any(|p| matches!(p, Payload::Sa(s) if s.proposals.iter().any(|x| x.protocol == crate::wire::v2::ProtocolId::IKE))) {
+                    ike_rekey::respond(&mut ctx, sa, h.message_id, &payloads)
+                } else {
+                    child_rekey::respond(&mut ctx, sa, h.message_id, &payloads)
+                }
+            }
+            _ => delete::respond(&mut ctx, sa, h.message_id, &payloads),
+        }
+    }
+}
+
+/// RFC 7296 2.23: behind a NAT, the addresses of the latest authenticated message are where
+/// the peer is now (port float to 4500, NAT rebinding). Without a NAT nothing moves.
+fn follow(sa: &mut IkeSa, msg: &Message, (local, remote): (SocketAddr, SocketAddr)) {
+    if sa.nat_detected && msg.header.exchange_type != ExchangeType::IKE_SA_INIT {
+        sa.local = local;
+        sa.remote = remote;
+    }
+}

@@ -1,0 +1,159 @@
+//! Pair tests for INFORMATIONAL exchanges: Delete of Child and IKE SAs in both directions with
+//! kernel deletes, and dead peer detection on virtual time with each DPD action.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod pair;
+
+use ike::config::DpdAction;
+use ike::v2::{CloseReason, Direction, Event, KernelCommand};
+use pair::*;
+use std::time::Duration;
+
+fn closed(e: &[Event], r: CloseReason) -> bool {
+    e.iter()
+        .any(|e| matches!(e, Event::IkeSaClosed { reason, .. } if *reason == r))
+}
+
+#[test]
+fn initiator_deletes_ike_sa() {
+    let mut p = Pair::suite(gcm128_sha256_x25519());
+    p.initiate();
+    p.a.terminate(p.now, TUNNEL);
+    p.run_until_idle();
+    assert!(p.ka.sas.is_empty() && p.kb.sas.is_empty());
+    assert!(closed(&p.ea, CloseReason::Terminated) && closed(&p.eb, CloseReason::DeletedByPeer));
+    assert!(p.a.summary().is_empty() && p.b.summary().is_empty());
+}
+
+#[test]
+fn responder_deletes_ike_sa() {
+    let mut p = Pair::suite(gcm256_sha384_ecp384());
+    p.initiate();
+    p.b.terminate(p.now, TUNNEL);
+    p.run_until_idle();
+    assert!(p.ka.sas.is_empty() && p.kb.sas.is_empty());
+    assert!(closed(&p.eb, CloseReason::Terminated) && closed(&p.ea, CloseReason::DeletedByPeer));
+}
+
+#[test]
+fn hard_expire_deletes_child_sa_on_both_sides() {
+    for from_a in [true, false] {
+        let mut p = Pair::suite(gcm128_sha256_x25519());
+        p.initiate();
+        let spi = *p.ka.sas.keys().next().unwrap();
+        if from_a {
+            p.a.expire(p.now, spi.1, true);
+        } else {
+            let spi = *p.kb.sas.keys().next().unwrap();
+            p.b.expire(p.now, spi.1, true);
+        }
+        p.run_until_idle();
+        assert!(
+            p.ka.sas.is_empty() && p.kb.sas.is_empty(),
+            "{:?} {:?}",
+            p.ka.sas.keys(),
+            p.kb.sas.keys()
+        );
+        // The IKE SA stays up.
+        assert!(p.established());
+        for e in [&p.ea, &p.eb] {
+            assert!(e.iter().any(|e| matches!(e, Event::ChildSaClosed { .. })));
+        }
+        // Outbound goes first.
+        let dels: Vec<_> =
+            p.ka.log
+                .iter()
+                .filter(|c| matches!(c, KernelCommand::DeleteChildSa { .. }))
+                .collect();
+        assert!(matches!(
+            dels[0],
+            KernelCommand::DeleteChildSa {
+                direction: Direction::Outbound,
+                ..
+            }
+        ));
+    }
+}
+
+fn dpd_pair(action: DpdAction) -> Pair {
+    let s = gcm128_sha256_x25519();
+    let mut a = config(A, B, s);
+    a.dpd_delay = Duration::from_secs(10);
+    a.dpd_timeout = Duration::from_secs(40);
+    a.dpd_action = action;
+    let mut p = Pair::new(a, config(B, A, s));
+    p.initiate();
+    assert!(p.established());
+    p
+}
+
+#[test]
+fn dpd_probes_keep_an_idle_sa_alive() {
+    let mut p = dpd_pair(DpdAction::Clear);
+    let before = p.sent;
+    p.run_for(Duration::from_secs(100));
+    // One probe and its answer about every 10 s.
+    assert!(p.sent - before >= 18, "{}", p.sent - before);
+    assert!(p.established());
+    assert!(!p.ea.iter().any(|e| matches!(e, Event::DpdDead { .. })));
+}
+
+/// Cuts the network at `now` and returns the time the DpdDead event was seen, stepping the
+/// clock one timer at a time.
+fn cut_and_wait_dead(p: &mut Pair) -> Duration {
+    p.hook = Box::new(|_, _, _| Verdict::Drop);
+    let cut = p.now;
+    let mut guard = 0;
+    while !p.ea.iter().any(|e| matches!(e, Event::DpdDead { .. })) {
+        assert!(p.step(cut + Duration::from_secs(1000)));
+        guard += 1;
+        assert!(guard < 1000);
+    }
+    p.now.saturating_since(cut)
+}
+
+#[test]
+fn dpd_clear_declares_dead_after_timeout_and_removes_sas() {
+    let mut p = dpd_pair(DpdAction::Clear);
+    let t = cut_and_wait_dead(&mut p);
+    // Idle dpd_delay (10 s), then dead dpd_timeout (40 s) after the first probe, within one
+    // retransmission interval.
+    let want = Duration::from_secs(50);
+    assert!(t >= want && t <= want + Duration::from_secs(4), "{t:?}");
+    assert!(closed(&p.ea, CloseReason::DpdDead));
+    assert!(p.ka.sas.is_empty());
+    assert!(p.a.summary().is_empty());
+    p.run_for(Duration::from_secs(300));
+    assert!(p.a.summary().is_empty(), "clear must not restart");
+}
+
+#[test]
+fn dpd_none_reports_and_keeps_sas() {
+    let mut p = dpd_pair(DpdAction::None);
+    let t = cut_and_wait_dead(&mut p);
+    assert!(
+        t >= Duration::from_secs(50) && t <= Duration::from_secs(54),
+        "{t:?}"
+    );
+    assert!(!closed(&p.ea, CloseReason::DpdDead));
+    assert_eq!(p.ka.sas.len(), 2);
+    // The peer comes back: the retransmitted probe is answered and the SA lives on.
+    p.hook = Box::new(|_, _, _| Verdict::Deliver);
+    p.run_for(Duration::from_secs(200));
+    assert!(p.established());
+    assert_eq!(p.ka.sas.len(), 2);
+}
+
+#[test]
+fn dpd_restart_reinitiates() {
+    let mut p = dpd_pair(DpdAction::Restart);
+    let old = p.a.summary()[0].spi_i;
+    cut_and_wait_dead(&mut p);
+    assert!(closed(&p.ea, CloseReason::DpdDead));
+    p.hook = Box::new(|_, _, _| Verdict::Deliver);
+    p.run_for(Duration::from_secs(120));
+    let s = p.a.summary();
+    assert!(s.iter().any(|s| s.established && s.spi_i != old), "{s:?}");
+    assert_eq!(p.ka.count(Direction::Inbound), 1);
+}
