@@ -248,3 +248,53 @@ fn cookie_is_required_above_the_half_open_threshold() {
     assert!(p.established(), "{:?} {:?}", p.ea, p.eb);
     assert_keys_match(&p);
 }
+
+#[test]
+fn small_mtu_fragments_ike_auth_both_ways() {
+    let s = cbc128_sha256_modp2048();
+    let mut a = config(A, B, s);
+    a.fragmentation_mtu = Some(260);
+    let mut b = config(B, A, s);
+    b.fragmentation_mtu = Some(260);
+    let mut p = Pair::new(a, b);
+    let skf = std::rc::Rc::new(std::cell::RefCell::new((0, 0)));
+    let s2 = skf.clone();
+    p.hook = Box::new(move |side, t, n| {
+        // Next Payload of the IKE header = 53 (SKF, RFC 7383 2.5).
+        if t.bytes.get(16) == Some(&53) {
+            assert!(
+                t.bytes.len() + 52 <= 260,
+                "fragment too large: {}",
+                t.bytes.len()
+            );
+            match side {
+                Side::A => s2.borrow_mut().0 += 1,
+                Side::B => s2.borrow_mut().1 += 1,
+            }
+        }
+        // Lose one fragment once: the whole message is retransmitted.
+        if n == 4 {
+            Verdict::Drop
+        } else {
+            Verdict::Deliver
+        }
+    });
+    p.initiate();
+    p.run_for(std::time::Duration::from_secs(30));
+    assert!(p.established(), "{:?} {:?}", p.ea, p.eb);
+    let (fa, fb) = *skf.borrow();
+    assert!(fa >= 2 && fb >= 2, "fragments a={fa} b={fb}");
+    assert_keys_match(&p);
+    // Without fragmentation support on one side nothing is fragmented.
+    let mut b = config(B, A, s);
+    b.fragmentation_mtu = None;
+    let mut a = config(A, B, s);
+    a.fragmentation_mtu = Some(260);
+    let mut q = Pair::new(a, b);
+    q.hook = Box::new(|_, t, _| {
+        assert_ne!(t.bytes.get(16), Some(&53));
+        Verdict::Deliver
+    });
+    q.initiate();
+    assert!(q.established());
+}

@@ -19,12 +19,21 @@ impl Endpoint {
     /// Decrypts a protected message; `None` = drop silently, `Some(Err)` = authenticated but
     /// malformed.
     pub(super) fn open(
-        sa: &IkeSa,
+        sa: &mut IkeSa,
         msg: &Message,
         bytes: &[u8],
     ) -> Option<Result<Vec<Payload>, ()>> {
         if msg.header.exchange_type == ExchangeType::IKE_SA_INIT {
             return Some(Ok(msg.payloads.clone()));
+        }
+        if let Some(Payload::Skf(_)) = msg.payloads.last() {
+            // RFC 7383 2.6: fragments are verified one by one, then reassembled.
+            let (n, t, first, plain) = sa.keys.as_ref()?.open_fragment(bytes, msg)?;
+            let h = &msg.header;
+            let (first, joined) =
+                sa.reassembly
+                    .add(h.message_id, h.flags.response(), (n, t), first, plain)?;
+            return Some(crate::wire::v2::parse_payload_chain(first, &joined).map_err(|_| ()));
         }
         sa.keys.as_ref()?.open(bytes, msg)
     }
@@ -100,12 +109,14 @@ impl Endpoint {
         let h = &msg.header;
         match sa.window.check(h.message_id) {
             RequestCheck::New => {}
-            RequestCheck::Retransmit(b) => {
-                self.out.transmits.push_back(Transmit {
-                    local: sa.local,
-                    remote: sa.remote,
-                    bytes: b,
-                });
+            RequestCheck::Retransmit(all) => {
+                for b in all {
+                    self.out.transmits.push_back(Transmit {
+                        local: sa.local,
+                        remote: sa.remote,
+                        bytes: b,
+                    });
+                }
                 return Outcome::Keep;
             }
             RequestCheck::Drop => return Outcome::Keep,
@@ -169,5 +180,87 @@ fn follow(sa: &mut IkeSa, msg: &Message, (local, remote): (SocketAddr, SocketAdd
     if sa.nat_detected && msg.header.exchange_type != ExchangeType::IKE_SA_INIT {
         sa.local = local;
         sa.remote = remote;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConnectionConfig, TunnelRef};
+    use crate::crypto::{CryptoProvider, Secret};
+    use crate::v2::types::SequentialSpis;
+    use crate::wire::v2::{NoncePayload, Payload};
+
+    fn endpoint(local: &str, remote: &str, seed: u64) -> Endpoint {
+        let c = ConnectionConfig::new(
+            TunnelRef(1),
+            local.parse().unwrap(),
+            remote.parse().unwrap(),
+            Secret::from_slice(b"psk_for_the_syntax_test"),
+        );
+        Endpoint::new(
+            CryptoProvider::insecure_deterministic(seed),
+            Box::new(SequentialSpis(300)),
+            vec![c],
+        )
+    }
+
+    fn shuttle(a: &mut Endpoint, b: &mut Endpoint, now: Instant) {
+        loop {
+            let mut moved = false;
+            while let Some(t) = a.poll_transmit() {
+                b.handle_datagram(now, t.remote, t.local, &t.bytes);
+                moved = true;
+            }
+            while let Some(t) = b.poll_transmit() {
+                a.handle_datagram(now, t.remote, t.local, &t.bytes);
+                moved = true;
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    #[test]
+    fn authenticated_malformed_request_gets_invalid_syntax() {
+        let (x, y) = ("192.0.2.1:500", "192.0.2.2:500");
+        let (mut a, mut b) = (endpoint(x, y, 1), endpoint(y, x, 2));
+        let now = Instant::from_secs(5);
+        assert!(a.initiate(now, TunnelRef(1)));
+        shuttle(&mut a, &mut b, now);
+        let sa = a.sas.values().next().unwrap();
+        assert!(sa.is_established());
+        // An INFORMATIONAL request carrying a Nonce: not allowed by the payload table.
+        let bytes = sa
+            .encode(
+                &a.provider,
+                ExchangeType::INFORMATIONAL,
+                false,
+                sa.next_msg_id,
+                vec![Payload::Nonce(NoncePayload { nonce: vec![1; 16] })],
+            )
+            .unwrap();
+        b.handle_datagram(now, y.parse().unwrap(), x.parse().unwrap(), &bytes);
+        let answer = b.poll_transmit().unwrap();
+        let msg = Message::parse(&answer.bytes).unwrap();
+        let inner = sa
+            .keys
+            .as_ref()
+            .unwrap()
+            .open(&answer.bytes, &msg)
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(inner.as_slice(), [Payload::Notify(n)] if n.ty == NotifyType::INVALID_SYNTAX)
+        );
+        // The same bytes with a broken ICV are dropped without an answer.
+        let mut bad = bytes.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 0x40;
+        let mut c = bad.clone();
+        c[20..24].copy_from_slice(&(sa.next_msg_id + 1).to_be_bytes());
+        b.handle_datagram(now, y.parse().unwrap(), x.parse().unwrap(), &c);
+        assert!(b.poll_transmit().is_none());
     }
 }

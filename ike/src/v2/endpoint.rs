@@ -275,12 +275,14 @@ impl Endpoint {
     ) {
         if let Some(spi) = self.half_open.get(&(remote, msg.header.spi_i)) {
             // RFC 7296 2.1: a retransmitted request gets the same response again.
-            if let Some((0, b)) = self.sas.get(spi).and_then(|s| s.window.last.clone()) {
-                self.out.transmits.push_back(Transmit {
-                    local,
-                    remote,
-                    bytes: b,
-                });
+            if let Some((0, all)) = self.sas.get(spi).and_then(|s| s.window.last.clone()) {
+                for b in all {
+                    self.out.transmits.push_back(Transmit {
+                        local,
+                        remote,
+                        bytes: b,
+                    });
+                }
             }
             return;
         }

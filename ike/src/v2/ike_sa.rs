@@ -76,6 +76,8 @@ pub struct IkeSa {
     pub nat_detected: bool,
     /// We are the one behind the NAT (we send NAT-T keepalives, RFC 3948 2.3).
     pub nat_local: bool,
+    /// Both sides announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 2.3).
+    pub peer_fragmentation: bool,
     pub keepalive_at: Option<Instant>,
     pub next_msg_id: u32,
     pub outstanding: Option<(Outstanding, Pending)>,
@@ -89,6 +91,8 @@ pub struct IkeSa {
     pub rekeyed: bool,
     /// Responder only: when an SA still waiting for IKE_AUTH is dropped.
     pub half_open_deadline: Option<Instant>,
+    /// RFC 7383 fragments of the message being received.
+    pub reassembly: super::fragment::Reassembly,
     /// Simultaneous IKE rekey (RFC 7296 2.8.2): the peer's new SA (our SPI) and the lowest
     /// nonce of its exchange, until our own rekey answers.
     pub peer_successor: Option<(u64, Vec<u8>)>,
@@ -117,6 +121,7 @@ impl IkeSa {
             init_resp: Vec::new(),
             nat_detected: false,
             nat_local: false,
+            peer_fragmentation: false,
             keepalive_at: None,
             next_msg_id: 0,
             outstanding: None,
@@ -128,6 +133,7 @@ impl IkeSa {
             dpd_reported: false,
             rekeyed: false,
             half_open_deadline: None,
+            reassembly: Default::default(),
             peer_successor: None,
             handoff: None,
             redundant: None,
@@ -147,7 +153,7 @@ impl IkeSa {
         matches!(self.phase, Phase::Established(_))
     }
 
-    fn header(&self, exch: ExchangeType, response: bool, msg_id: u32) -> Header {
+    pub fn header(&self, exch: ExchangeType, response: bool, msg_id: u32) -> Header {
         // RFC 7296 3.1: the Initiator bit is set by the original initiator; the Response bit
         // on responses.
         let mut f = 0;
@@ -227,18 +233,18 @@ impl Ctx<'_> {
         pending: Pending,
     ) -> bool {
         let id = sa.next_msg_id;
-        let Some(bytes) = sa.encode(self.provider, exch, false, id, payloads) else {
+        let Some(dgrams) = self.datagrams(sa, exch, false, id, payloads) else {
             return false;
         };
         sa.next_msg_id = id.wrapping_add(1);
         if exch == ExchangeType::IKE_SA_INIT {
-            sa.init_req = bytes.clone();
+            sa.init_req = dgrams.concat();
         }
         sa.outstanding = Some((
-            Outstanding::new(self.now, &self.cfg.retransmit, id, bytes.clone()),
+            Outstanding::new(self.now, &self.cfg.retransmit, id, dgrams.clone()),
             pending,
         ));
-        self.transmit(sa, bytes);
+        self.transmit_all(sa, dgrams);
         true
     }
 
@@ -250,13 +256,64 @@ impl Ctx<'_> {
         msg_id: u32,
         payloads: Vec<Payload>,
     ) {
-        if let Some(bytes) = sa.encode(self.provider, exch, true, msg_id, payloads) {
+        if let Some(dgrams) = self.datagrams(sa, exch, true, msg_id, payloads) {
             if exch == ExchangeType::IKE_SA_INIT {
-                sa.init_resp = bytes.clone();
+                sa.init_resp = dgrams.concat();
             }
-            sa.window.answered(msg_id, bytes.clone());
-            self.transmit(sa, bytes);
+            sa.window.answered(msg_id, dgrams.clone());
+            self.transmit_all(sa, dgrams);
         }
+    }
+
+    pub fn transmit_all(&mut self, sa: &IkeSa, dgrams: Vec<Vec<u8>>) {
+        for b in dgrams {
+            self.transmit(sa, b);
+        }
+    }
+
+    /// Encodes a message, split into RFC 7383 fragments when both sides support them and the
+    /// IP packet would exceed the configured MTU (never IKE_SA_INIT, RFC 7383 2.5.1).
+    fn datagrams(
+        &self,
+        sa: &IkeSa,
+        exch: ExchangeType,
+        response: bool,
+        id: u32,
+        payloads: Vec<Payload>,
+    ) -> Option<Vec<Vec<u8>>> {
+        // IPv6 + UDP + non-ESP marker, the worst case.
+        const IP_UDP: usize = 40 + 8 + 4;
+        let mtu = self.cfg.fragmentation_mtu.map(usize::from);
+        let keys = sa.keys.as_ref();
+        if let (Some(mtu), Some(k), true, false) = (
+            mtu,
+            keys,
+            sa.peer_fragmentation,
+            exch == ExchangeType::IKE_SA_INIT,
+        ) {
+            let (first, plain) = crate::wire::v2::payload_chain_to_vec(&payloads).ok()?;
+            let e = k.suite.encr;
+            let icv = e.icv_len() + k.suite.integ.map_or(0, |i| i.icv_len());
+            let overhead = IP_UDP + 28 + 8 + e.iv_len() + icv + e.block_len() + 1;
+            let fits = IP_UDP + 28 + 4 + e.iv_len() + icv + plain.len() + e.block_len() < mtu;
+            if let (false, Some(chunk)) = (fits, mtu.checked_sub(overhead).filter(|c| *c >= 64)) {
+                let parts: Vec<&[u8]> = plain.chunks(chunk).collect();
+                let total = u16::try_from(parts.len()).ok()?;
+                let h = sa.header(exch, response, id);
+                return parts
+                    .iter()
+                    .zip(1u16..)
+                    .map(|(c, n)| k.seal_fragment(self.provider, h, first, (n, total), c))
+                    .collect();
+            }
+        }
+        Some(vec![sa.encode(
+            self.provider,
+            exch,
+            response,
+            id,
+            payloads,
+        )?])
     }
 
     pub fn child_ref(&mut self) -> super::types::ChildSaRef {

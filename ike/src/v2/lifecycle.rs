@@ -59,12 +59,13 @@ impl Endpoint {
             match o.tick(now, &cfg.retransmit, forever) {
                 Tick::Nothing => {}
                 Tick::Resend => {
-                    let b = o.bytes.clone();
-                    self.out.transmits.push_back(Transmit {
-                        local: sa.local,
-                        remote: sa.remote,
-                        bytes: b,
-                    });
+                    for b in o.bytes.clone() {
+                        self.out.transmits.push_back(Transmit {
+                            local: sa.local,
+                            remote: sa.remote,
+                            bytes: b,
+                        });
+                    }
                 }
                 Tick::GiveUp => return Outcome::Close(CloseReason::Timeout),
             }

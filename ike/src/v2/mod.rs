@@ -12,6 +12,7 @@ mod child_sa;
 mod cookie;
 mod dispatch;
 mod endpoint;
+mod fragment;
 mod ike_sa;
 mod lifecycle;
 mod proposal;

@@ -25,7 +25,8 @@ pub fn total(cfg: &Retransmit) -> Duration {
 #[derive(Debug, Clone)]
 pub struct Outstanding {
     pub msg_id: u32,
-    pub bytes: Vec<u8>,
+    /// The datagrams of the request (several when fragmented, RFC 7383).
+    pub bytes: Vec<Vec<u8>>,
     pub first_sent: Instant,
     /// Retransmissions done so far.
     pub sent: u32,
@@ -41,7 +42,7 @@ pub enum Tick {
 }
 
 impl Outstanding {
-    pub fn new(now: Instant, cfg: &Retransmit, msg_id: u32, bytes: Vec<u8>) -> Self {
+    pub fn new(now: Instant, cfg: &Retransmit, msg_id: u32, bytes: Vec<Vec<u8>>) -> Self {
         Outstanding {
             msg_id,
             bytes,
@@ -73,7 +74,7 @@ pub struct ResponderWindow {
     /// Message ID the next new request must carry.
     pub expected: u32,
     /// (Message ID, datagram) of the last response we sent.
-    pub last: Option<(u32, Vec<u8>)>,
+    pub last: Option<(u32, Vec<Vec<u8>>)>,
 }
 
 /// How to treat an incoming request's Message ID.
@@ -81,7 +82,7 @@ pub struct ResponderWindow {
 pub enum RequestCheck {
     New,
     /// A retransmission of the last request: resend this cached response.
-    Retransmit(Vec<u8>),
+    Retransmit(Vec<Vec<u8>>),
     /// Out of window (old or in the future): ignore.
     Drop,
 }
@@ -100,7 +101,7 @@ impl ResponderWindow {
     }
 
     /// Records the response to request `msg_id` and advances the window.
-    pub fn answered(&mut self, msg_id: u32, bytes: Vec<u8>) {
+    pub fn answered(&mut self, msg_id: u32, bytes: Vec<Vec<u8>>) {
         self.last = Some((msg_id, bytes));
         self.expected = msg_id.wrapping_add(1);
     }
@@ -139,8 +140,8 @@ mod tests {
     fn window_answers_retransmits_and_drops_others() {
         let mut w = ResponderWindow::default();
         assert_eq!(w.check(0), RequestCheck::New);
-        w.answered(0, vec![1]);
-        assert_eq!(w.check(0), RequestCheck::Retransmit(vec![1]));
+        w.answered(0, vec![vec![1]]);
+        assert_eq!(w.check(0), RequestCheck::Retransmit(vec![vec![1]]));
         assert_eq!(w.check(1), RequestCheck::New);
         assert_eq!(w.check(5), RequestCheck::Drop);
     }

@@ -73,6 +73,12 @@ fn nat_detected(sa: &IkeSa, h: &Header, payloads: &[Payload]) -> (bool, bool) {
     (!(src_ok && dst_ok), !dst_ok)
 }
 
+/// RFC 7383 2.3: fragmentation is used only when both sides announced it.
+fn frag_agreed(ctx: &Ctx<'_>, payloads: &[Payload]) -> bool {
+    ctx.cfg.fragmentation_mtu.is_some()
+        && notify(payloads, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some()
+}
+
 /// Initiator: creates the SA and sends IKE_SA_INIT with a KE in `group` (default: the first
 /// proposal's group).
 pub fn start(ctx: &mut Ctx<'_>, conn: usize, group: Option<DhGroup>) -> Option<IkeSa> {
@@ -207,6 +213,7 @@ pub fn respond(
     sa.keys = Some(derive(&prop, &seed, &sa, false)?);
     sa.prop = Some(prop);
     (sa.nat_detected, sa.nat_local) = nat_detected(&sa, h, &msg.payloads);
+    sa.peer_fragmentation = frag_agreed(ctx, &msg.payloads);
     sa.init_req = bytes.to_vec();
     sa.half_open_deadline = Some(ctx.now + crate::v2::retransmit::total(&cfg.retransmit));
     let mut p = vec![
@@ -295,6 +302,7 @@ pub fn handle_response(
     sa.keys = Some(keys);
     sa.prop = Some(prop);
     (sa.nat_detected, sa.nat_local) = nat_detected(sa, &msg.header, &msg.payloads);
+    sa.peer_fragmentation = frag_agreed(ctx, &msg.payloads);
     if sa.nat_detected && sa.local.port() == 500 {
         // RFC 7296 2.23 / RFC 3948: behind a NAT the initiator continues on port 4500 (the
         // daemon adds the non-ESP marker there).

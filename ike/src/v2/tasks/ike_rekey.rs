@@ -79,6 +79,7 @@ fn successor(
     new.prop = Some(prop);
     new.nat_detected = old.nat_detected;
     new.nat_local = old.nat_local;
+    new.peer_fragmentation = old.peer_fragmentation;
     new.phase = Phase::Established(Established::inherit(est));
     new.rekey_at = Some(ike_rekey_time(ctx));
     old.rekeyed = true;
