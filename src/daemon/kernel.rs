@@ -1,0 +1,98 @@
+//! Engine kernel commands → XFRM operations: an `InstallChildSa` becomes one `AddSa` carrying
+//! the tunnel's reqid and if_id (xfrm interface) or mark (VTI) from the plan; a
+//! `DeleteChildSa` becomes a `DelSa`.
+//!
+//! Pure mapping: it never applies anything and never logs; keys move from the engine's
+//! `Secret` into the kernel's `Key` without being shown anywhere.
+
+use ike::crypto::kernel::XfrmAlgo;
+use ike::v2::KernelCommand;
+use xfrm::{Encap, KernelOp, Key, Lifetime, Mark, Mode, Proto, Sa, SaCrypto, SaId};
+
+/// How a tunnel's SAs are tied to its interface and policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TunnelBinding {
+    /// reqid of the tunnel's SAs and templates.
+    pub reqid: u32,
+    /// `Some` for an xfrm interface (route mode).
+    pub if_id: Option<u32>,
+    /// `Some` for a VTI (route mode, ikey = okey).
+    pub mark: Option<u32>,
+}
+
+fn crypto(a: &XfrmAlgo) -> SaCrypto {
+    match a {
+        XfrmAlgo::Aead {
+            name,
+            key,
+            icv_bits,
+        } => SaCrypto::Aead {
+            name: (*name).to_owned(),
+            key: Key::from_slice(key.expose()),
+            icv_bits: *icv_bits,
+        },
+        XfrmAlgo::EncAuth {
+            enc_name,
+            enc_key,
+            auth_name,
+            auth_key,
+            trunc_bits,
+        } => SaCrypto::CryptAuth {
+            enc_name: (*enc_name).to_owned(),
+            enc_key: Key::from_slice(enc_key.expose()),
+            auth_name: (*auth_name).to_owned(),
+            auth_key: Key::from_slice(auth_key.expose()),
+            trunc_bits: *trunc_bits,
+        },
+    }
+}
+
+fn mark(b: &TunnelBinding) -> Option<Mark> {
+    b.mark.map(|value| Mark {
+        value,
+        mask: u32::MAX,
+    })
+}
+
+/// The kernel operation for one engine command.
+pub fn op(cmd: &KernelCommand, b: &TunnelBinding) -> KernelOp {
+    match cmd {
+        KernelCommand::InstallChildSa {
+            spi,
+            src,
+            dst,
+            encap,
+            algo,
+            replay_window,
+            esn,
+            hard_lifetime,
+            ..
+        } => KernelOp::AddSa(Sa {
+            src: *src,
+            dst: *dst,
+            spi: *spi,
+            proto: Proto::Esp,
+            mode: Mode::Tunnel,
+            reqid: b.reqid,
+            if_id: b.if_id,
+            mark: mark(b),
+            crypto: crypto(algo),
+            // RFC 4303 3.4.3: the kernel window is capped at 4096 packets.
+            replay_window: (*replay_window).min(4096),
+            esn: *esn,
+            encap: encap.map(|(sport, dport)| Encap { sport, dport }),
+            lifetime: Lifetime {
+                hard_seconds: Some(hard_lifetime.as_secs().max(1)),
+                ..Lifetime::default()
+            },
+            // Route-based: one family-less SA carries IPv4 and IPv6 inner traffic.
+            selector: None,
+        }),
+        KernelCommand::DeleteChildSa { spi, dst, .. } => KernelOp::DelSa(SaId {
+            dst: *dst,
+            spi: *spi,
+            proto: Proto::Esp,
+            mark: mark(b),
+        }),
+    }
+}
