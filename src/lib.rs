@@ -8,4 +8,5 @@ pub mod config_map;
 pub mod control;
 pub mod daemon;
 pub mod plan;
+pub mod runtime;
 pub mod transport;
