@@ -170,3 +170,31 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
         flushed.map(|_| ())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_site_file_is_reported_before_touching_the_kernel() {
+        let e = run(
+            Path::new("/nonexistent/xfrmd-site.yaml"),
+            Path::new("/nonexistent/xfrmd.sock"),
+        )
+        .unwrap_err();
+        assert!(e.0.contains("/nonexistent/xfrmd-site.yaml"), "{e}");
+    }
+
+    #[test]
+    fn unreadable_psk_file_is_reported_without_the_key() {
+        let dir = std::env::temp_dir().join(format!("xfrmd-rt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let site = dir.join("site.yaml");
+        let text = include_str!("../examples/west.yaml")
+            .replace("/etc/xfrmd/east-t1.psk", "/nonexistent/east-t1.psk");
+        std::fs::write(&site, text).unwrap();
+        let e = run(&site, &dir.join("sock")).unwrap_err();
+        assert!(e.0.contains("/nonexistent/east-t1.psk"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
