@@ -96,3 +96,102 @@ pub fn op(cmd: &KernelCommand, b: &TunnelBinding) -> KernelOp {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ike::crypto::Secret;
+    use ike::v2::{ChildSaRef, Direction};
+    use std::time::Duration;
+
+    fn install() -> KernelCommand {
+        KernelCommand::InstallChildSa {
+            child: ChildSaRef(1),
+            tunnel: ike::config::TunnelRef(0),
+            direction: Direction::Outbound,
+            spi: 0xc000_0101,
+            src: "192.0.2.1".parse().unwrap(),
+            dst: "198.51.100.1".parse().unwrap(),
+            mode: ike::v2::Mode::Tunnel,
+            encap: Some((4500, 4500)),
+            algo: XfrmAlgo::Aead {
+                name: "rfc4106(gcm(aes))",
+                key: Secret::from_slice(&[7u8; 20]),
+                icv_bits: 128,
+            },
+            replay_window: 10_000,
+            esn: false,
+            local_ts: vec![],
+            remote_ts: vec![],
+            hard_lifetime: Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn xfrm_interface_binding_sets_reqid_and_if_id() {
+        let b = TunnelBinding {
+            reqid: 0x7800_0000,
+            if_id: Some(4096),
+            mark: None,
+        };
+        let KernelOp::AddSa(sa) = op(&install(), &b) else {
+            panic!("not AddSa");
+        };
+        assert_eq!(
+            (sa.reqid, sa.if_id, sa.mark),
+            (0x7800_0000, Some(4096), None)
+        );
+        assert_eq!(sa.spi, 0xc000_0101);
+        assert_eq!(sa.replay_window, 4096);
+        assert_eq!(
+            sa.encap,
+            Some(Encap {
+                sport: 4500,
+                dport: 4500
+            })
+        );
+        assert_eq!(sa.lifetime.hard_seconds, Some(3600));
+        assert!(
+            matches!(&sa.crypto, SaCrypto::Aead { key, icv_bits: 128, .. } if key.expose() == [7u8; 20])
+        );
+        // Keys never reach Debug output.
+        assert!(!format!("{sa:?}").contains("7, 7, 7"));
+    }
+
+    #[test]
+    fn vti_binding_uses_the_mark_and_delete_targets_the_sa() {
+        let b = TunnelBinding {
+            reqid: 0x7800_0001,
+            if_id: None,
+            mark: Some(4097),
+        };
+        let KernelOp::AddSa(sa) = op(&install(), &b) else {
+            panic!("not AddSa");
+        };
+        assert_eq!(sa.if_id, None);
+        assert_eq!(
+            sa.mark,
+            Some(Mark {
+                value: 4097,
+                mask: u32::MAX
+            })
+        );
+        let del = KernelCommand::DeleteChildSa {
+            child: ChildSaRef(1),
+            tunnel: ike::config::TunnelRef(0),
+            direction: Direction::Inbound,
+            spi: 0xc000_0100,
+            src: "198.51.100.1".parse().unwrap(),
+            dst: "192.0.2.1".parse().unwrap(),
+        };
+        assert_eq!(
+            op(&del, &b),
+            KernelOp::DelSa(SaId {
+                dst: "192.0.2.1".parse().unwrap(),
+                spi: 0xc000_0100,
+                proto: Proto::Esp,
+                mark: sa.mark,
+            })
+        );
+    }
+}
