@@ -19,6 +19,15 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the daemon in the foreground for a site file (until SIGTERM / SIGINT).
+    Run {
+        /// The site YAML file.
+        #[arg(long)]
+        config: PathBuf,
+        /// Where to open the control socket.
+        #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
+        control: PathBuf,
+    },
     /// Validate a site file: print every problem (exit 1) or a one-line summary (exit 0).
     Check {
         /// Also print the site with every default filled in (PSKs redacted).
@@ -67,6 +76,7 @@ enum Command {
 
 fn main() -> ExitCode {
     match Args::parse().command {
+        Command::Run { config, control } => cli::run::run(&config, &control),
         Command::Check { effective, file } => cli::check::run(&file, effective),
         Command::Plan { file } => cli::plan::run(&file),
         Command::Status { json, control } => cli::status::run(&control, json),

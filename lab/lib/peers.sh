@@ -120,7 +120,8 @@ ike_xfrmd_established() {
     local out
     out=$(ip netns exec "$1" "$XFRMD" status --control "$RUNROOT/$1/xfrmd.sock" 2>&1)
     echo "$out"
-    echo "$out" | grep -qE "$2.*established" || return 1
+    # `xfrmd status` prints one row per tunnel: CONN/TUNNEL REMOTE IFACE PHASE1 PHASE2 ...
+    echo "$out" | grep -qE "^$2 .* Established +Established( |$)" || return 1
     echo "established $2"
 }
 

@@ -3,5 +3,6 @@
 
 pub mod check;
 pub mod plan;
+pub mod run;
 pub mod status;
 pub mod updown;

@@ -1,0 +1,450 @@
+//! The daemon core: `Daemon<K: KernelBackend, T: Transport>`, a synchronous state machine
+//! joining the IKEv2 engine, the kernel backend and the datagram transport (DESIGN §5).
+//!
+//! Inputs are `handle_*` calls with the current virtual time; the core drains the engine's
+//! transmits to the transport, turns its kernel commands into XFRM operations (with each
+//! tunnel's reqid / if_id from the plan) and its events into the status report and logs.
+//! It never sleeps, never spawns, never reads a clock and never logs key material: the tokio
+//! shell (`runtime.rs`) or a simulation drives it.
+
+mod kernel;
+mod status;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+
+use ike::config::TunnelRef;
+use ike::crypto::CryptoProvider;
+use ike::v2::{Endpoint, Instant, KernelCommand, SpiAllocator};
+use policy::{InterfaceKind, Mode as SiteMode, Site};
+use xfrm::{KernelBackend, KernelError, KernelEvent, KernelOp, Ownership};
+
+use crate::config_map::MappedTunnel;
+use crate::control::{Request, Response, StatusReport};
+use crate::plan::Plan;
+use crate::transport::Transport;
+
+pub use kernel::TunnelBinding;
+use status::TunnelState;
+
+/// One configured tunnel as the core tracks it.
+#[derive(Debug, Clone)]
+struct TunnelEntry {
+    connection: String,
+    name: String,
+    local: std::net::IpAddr,
+    remote: std::net::IpAddr,
+    interface: Option<String>,
+    binding: TunnelBinding,
+    dpd_enabled: bool,
+    state: TunnelState,
+}
+
+/// The synchronous daemon core.
+#[derive(Debug)]
+pub struct Daemon<K: KernelBackend, T: Transport> {
+    endpoint: Endpoint,
+    kernel: K,
+    transport: T,
+    plan: Plan,
+    tunnels: Vec<TunnelEntry>,
+    config_path: Option<String>,
+    started: Option<Instant>,
+}
+
+impl<K: KernelBackend, T: Transport> Daemon<K, T> {
+    /// A core for `site` (already planned and mapped); nothing is applied until `start`.
+    pub fn new(
+        site: &Site,
+        plan: Plan,
+        mapped: Vec<MappedTunnel>,
+        kernel: K,
+        transport: T,
+        provider: CryptoProvider,
+        spis: Box<dyn SpiAllocator>,
+    ) -> Self {
+        let mut tunnels = Vec::new();
+        for (i, m) in mapped.iter().enumerate() {
+            let tk = plan.tunnels.get(i);
+            let site_t = site
+                .connections
+                .iter()
+                .find(|c| c.name.as_str() == m.connection)
+                .and_then(|c| {
+                    c.tunnels
+                        .iter()
+                        .find(|t| t.name.as_str() == m.tunnel)
+                        .map(|t| (c.mode, t.options.interface))
+                });
+            let id = tk.map(|t| t.if_id).unwrap_or_default();
+            let binding = match site_t {
+                Some((SiteMode::Route, InterfaceKind::Xfrm)) => TunnelBinding {
+                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
+                    if_id: Some(id),
+                    mark: None,
+                },
+                Some((SiteMode::Route, InterfaceKind::Vti)) => TunnelBinding {
+                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
+                    if_id: None,
+                    mark: Some(id),
+                },
+                _ => TunnelBinding {
+                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
+                    if_id: None,
+                    mark: None,
+                },
+            };
+            tunnels.push(TunnelEntry {
+                connection: m.connection.clone(),
+                name: m.tunnel.clone(),
+                local: m.config.local.ip(),
+                remote: m.config.remote.ip(),
+                interface: tk.and_then(|t| t.interface.clone()),
+                binding,
+                dpd_enabled: !m.config.dpd_delay.is_zero(),
+                state: TunnelState::default(),
+            });
+        }
+        let conns = mapped.into_iter().map(|m| m.config).collect();
+        Daemon {
+            endpoint: Endpoint::new(provider, spis, conns),
+            kernel,
+            transport,
+            plan,
+            tunnels,
+            config_path: None,
+            started: None,
+        }
+    }
+
+    /// The site file path shown in `status`.
+    pub fn set_config_path(&mut self, path: impl Into<String>) {
+        self.config_path = Some(path.into());
+    }
+
+    /// The kernel backend (tests inspect it).
+    pub fn kernel(&self) -> &K {
+        &self.kernel
+    }
+
+    /// Mutable kernel backend (tests inject events through it).
+    pub fn kernel_mut(&mut self) -> &mut K {
+        &mut self.kernel
+    }
+
+    /// Start-up: reconcile links, addresses, routes and policies with the plan. Tunnels
+    /// with startup=start initiate at the first `handle_timeout` (the engine reports the
+    /// epoch from `poll_timeout`).
+    pub fn start(&mut self, now: Instant) -> Result<Vec<KernelOp>, KernelError> {
+        self.started = Some(now);
+        let ops = self.reconcile()?;
+        tracing::info!(
+            ops = ops.len(),
+            tunnels = self.tunnels.len(),
+            "kernel reconciled with the plan"
+        );
+        Ok(ops)
+    }
+
+    /// Brings the kernel to the plan; SAs of live Child SAs are never deleted.
+    fn reconcile(&mut self) -> Result<Vec<KernelOp>, KernelError> {
+        let live: BTreeSet<u32> = self
+            .tunnels
+            .iter()
+            .flat_map(|t| t.state.children.iter().flat_map(|c| [c.spi_in, c.spi_out]))
+            .collect();
+        let ops: Vec<KernelOp> = self
+            .kernel
+            .snapshot()?
+            .diff(&self.plan.desired, &self.plan.ownership)
+            .into_iter()
+            .filter(|op| !matches!(op, KernelOp::DelSa(id) if live.contains(&id.spi)))
+            .collect();
+        for op in &ops {
+            match self.kernel.apply(op) {
+                Ok(()) => tracing::debug!(op = %op, "applied"),
+                Err(e) if e.is_not_found() && is_delete(op) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(ops)
+    }
+
+    /// Network input: every datagram the transport has waiting.
+    pub fn handle_transport(&mut self, now: Instant) {
+        loop {
+            match self.transport.try_recv() {
+                Ok(Some(d)) => self.handle_datagram(now, &d),
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::debug!(error = %e, "receive failed");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Network input: one IKE message.
+    pub fn handle_datagram(&mut self, now: Instant, d: &crate::transport::Datagram) {
+        self.endpoint
+            .handle_datagram(now, d.local, d.remote, &d.payload);
+        self.drive(now);
+    }
+
+    /// Timer input.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.endpoint.handle_timeout(now);
+        self.drive(now);
+    }
+
+    /// When `handle_timeout` must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.endpoint.poll_timeout()
+    }
+
+    /// Kernel input: every pending kernel event.
+    pub fn handle_kernel_events(&mut self, now: Instant) {
+        while let Some(ev) = self.kernel.poll_event() {
+            self.handle_kernel_event(now, ev);
+        }
+    }
+
+    /// Kernel input: ACQUIRE → initiate the tunnel, EXPIRE → rekey / delete the Child SA.
+    pub fn handle_kernel_event(&mut self, now: Instant, ev: KernelEvent) {
+        match ev {
+            KernelEvent::Acquire { reqid, if_id, .. } => {
+                let found = self.tunnels.iter().position(|t| {
+                    reqid.is_some_and(|r| r == t.binding.reqid)
+                        || (if_id.is_some() && if_id == t.binding.if_id)
+                });
+                if let Some(i) = found {
+                    let admin_down = self.tunnels.get(i).is_some_and(|t| t.state.admin_down);
+                    if !admin_down && self.endpoint.acquire(now, TunnelRef(i as u64)) {
+                        tracing::info!(tunnel = %self.label(i), "kernel ACQUIRE: initiating");
+                        self.set_negotiating(i);
+                    }
+                }
+            }
+            KernelEvent::Expire { id, hard, .. } => {
+                tracing::debug!(
+                    spi = format_args!("{:#010x}", id.spi),
+                    hard,
+                    "kernel EXPIRE"
+                );
+                self.endpoint.expire(now, id.spi, hard);
+            }
+            KernelEvent::Overflow => tracing::warn!("kernel event overflow"),
+            _ => {}
+        }
+        self.drive(now);
+    }
+
+    /// Operator input from the control socket.
+    pub fn handle_control(&mut self, now: Instant, req: Request) -> Response {
+        let resp = match req {
+            Request::Status => Response::Status(self.status(now)),
+            Request::Up { connection, tunnel } => {
+                let idx = self.select(&connection, tunnel.as_deref());
+                if idx.is_empty() {
+                    return not_found(&connection, tunnel.as_deref());
+                }
+                for &i in &idx {
+                    if let Some(t) = self.tunnels.get_mut(i) {
+                        t.state.admin_down = false;
+                    }
+                    if self.endpoint.acquire(now, TunnelRef(i as u64)) {
+                        tracing::info!(tunnel = %self.label(i), "operator up: initiating");
+                        self.set_negotiating(i);
+                    }
+                }
+                Response::Done {
+                    message: format!("{} tunnel(s) coming up", idx.len()),
+                }
+            }
+            Request::Down { connection, tunnel } => {
+                let idx = self.select(&connection, tunnel.as_deref());
+                if idx.is_empty() {
+                    return not_found(&connection, tunnel.as_deref());
+                }
+                for &i in &idx {
+                    if let Some(t) = self.tunnels.get_mut(i) {
+                        t.state.admin_down = true;
+                    }
+                    tracing::info!(tunnel = %self.label(i), "operator down");
+                    self.endpoint.terminate(now, TunnelRef(i as u64));
+                }
+                Response::Done {
+                    message: format!("{} tunnel(s) going down", idx.len()),
+                }
+            }
+            Request::Reload => Response::Error {
+                message: "reload is not implemented yet; restart the daemon".into(),
+            },
+        };
+        self.drive(now);
+        resp
+    }
+
+    /// Graceful stop, first half: send a Delete for every IKE SA.
+    pub fn shutdown(&mut self, now: Instant) {
+        for i in 0..self.tunnels.len() {
+            self.endpoint.terminate(now, TunnelRef(i as u64));
+        }
+        self.drive(now);
+    }
+
+    /// Graceful stop, second half: remove every kernel object we own.
+    pub fn flush(&mut self) -> Result<Vec<KernelOp>, KernelError> {
+        let ops = xfrm::flush_owned(&mut self.kernel, &self.plan.ownership)?;
+        tracing::info!(ops = ops.len(), "kernel objects removed");
+        Ok(ops)
+    }
+
+    /// Our ownership tags.
+    pub fn ownership(&self) -> &Ownership {
+        &self.plan.ownership
+    }
+
+    fn select(&self, connection: &str, tunnel: Option<&str>) -> Vec<usize> {
+        self.tunnels
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.connection == connection && tunnel.is_none_or(|n| n == t.name))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn label(&self, i: usize) -> String {
+        self.tunnels
+            .get(i)
+            .map(|t| format!("{}/{}", t.connection, t.name))
+            .unwrap_or_else(|| format!("#{i}"))
+    }
+
+    /// Drains the engine's outputs: transmits, kernel commands, events.
+    fn drive(&mut self, now: Instant) {
+        loop {
+            let mut progress = false;
+            while let Some(t) = self.endpoint.poll_transmit() {
+                progress = true;
+                if let Err(e) = self.transport.send(t.local, t.remote, &t.bytes) {
+                    tracing::debug!(remote = %t.remote, error = %e, "send failed");
+                }
+            }
+            while let Some(cmd) = self.endpoint.poll_command() {
+                progress = true;
+                self.command(&cmd);
+            }
+            while let Some(ev) = self.endpoint.poll_event() {
+                progress = true;
+                self.event(now, ev);
+            }
+            if !progress {
+                break;
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: &KernelCommand) {
+        let tunnel = match cmd {
+            KernelCommand::InstallChildSa { tunnel, .. }
+            | KernelCommand::DeleteChildSa { tunnel, .. } => *tunnel,
+        };
+        let i = usize::try_from(tunnel.0).unwrap_or(usize::MAX);
+        let Some(binding) = self.tunnels.get(i).map(|t| t.binding) else {
+            tracing::warn!(tunnel = tunnel.0, "kernel command for an unknown tunnel");
+            return;
+        };
+        let op = kernel::op(cmd, &binding);
+        match self.kernel.apply(&op) {
+            Ok(()) => tracing::info!(tunnel = %self.label(i), op = %op, "kernel"),
+            Err(e) if e.is_not_found() && is_delete(&op) => {
+                tracing::debug!(tunnel = %self.label(i), op = %op, "already gone")
+            }
+            Err(e) => {
+                tracing::error!(tunnel = %self.label(i), op = %op, error = %e, "kernel op failed");
+                if let Some(t) = self.tunnels.get_mut(i) {
+                    t.state.last_error = Some(format!("{op}: {e}"));
+                }
+            }
+        }
+    }
+
+    fn set_negotiating(&mut self, i: usize) {
+        if let Some(t) = self.tunnels.get_mut(i) {
+            if t.state.phase1_state == crate::control::PhaseState::Down {
+                t.state.phase1_state = crate::control::PhaseState::Negotiating;
+            }
+        }
+    }
+}
+
+fn is_delete(op: &KernelOp) -> bool {
+    matches!(
+        op,
+        KernelOp::DelSa(_)
+            | KernelOp::DelPolicy(_)
+            | KernelOp::DelLink(_)
+            | KernelOp::DelAddress(_)
+            | KernelOp::DelRoute(_)
+    )
+}
+
+fn not_found(connection: &str, tunnel: Option<&str>) -> Response {
+    Response::Error {
+        message: match tunnel {
+            Some(t) => format!("no tunnel {connection}/{t}"),
+            None => format!("no connection {connection}"),
+        },
+    }
+}
+
+impl<K: KernelBackend, T: Transport> Daemon<K, T> {
+    /// The status report (SA counters read from the kernel).
+    pub fn status(&mut self, now: Instant) -> StatusReport {
+        let uptime = self
+            .started
+            .map(|s| now.saturating_since(s).as_secs())
+            .unwrap_or(0);
+        let mut tunnels = Vec::new();
+        for i in 0..self.tunnels.len() {
+            let Some(t) = self.tunnels.get(i).cloned() else {
+                continue;
+            };
+            let counters =
+                status::counters(&mut self.kernel, &t.state, t.local, t.remote, &t.binding);
+            tunnels.push(status::tunnel_status(
+                now,
+                &t.connection,
+                &t.name,
+                t.local,
+                t.remote,
+                t.interface.clone(),
+                t.dpd_enabled,
+                &t.state,
+                counters,
+            ));
+        }
+        StatusReport {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            uptime_seconds: uptime,
+            config: self.config_path.clone(),
+            tunnels,
+        }
+    }
+
+    fn event(&mut self, now: Instant, ev: ike::v2::Event) {
+        let label = status::event_tunnel(&ev).map(|t| self.label(t.0 as usize));
+        status::log_event(label.as_deref().unwrap_or("-"), &ev);
+        let Some(tref) = status::event_tunnel(&ev) else {
+            return;
+        };
+        if let Some(t) = self
+            .tunnels
+            .get_mut(usize::try_from(tref.0).unwrap_or(usize::MAX))
+        {
+            t.state.apply(now, &ev);
+        }
+    }
+}

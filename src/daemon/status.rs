@@ -1,0 +1,260 @@
+//! Per-tunnel status kept by the daemon core: engine events fold into a [`TunnelState`],
+//! which becomes a `TunnelStatus` with the kernel's SA counters.
+//!
+//! Events are logged here with names, SPIs and algorithms only: no event carries key
+//! material and nothing here ever reads a key.
+
+use std::net::IpAddr;
+
+use ike::config::TunnelRef;
+use ike::crypto::{EncrAlg, IntegAlg};
+use ike::v2::{ChildSaRef, Event, Instant};
+use xfrm::{KernelBackend, Proto, SaId};
+
+use super::TunnelBinding;
+use crate::control::{Phase1Algorithms, Phase2Algorithms, PhaseState, TunnelStatus};
+
+/// One live Child SA of a tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ChildEntry {
+    pub(super) child: ChildSaRef,
+    pub(super) spi_in: u32,
+    pub(super) spi_out: u32,
+}
+
+/// What the core knows about one tunnel.
+#[derive(Debug, Clone, Default)]
+pub(super) struct TunnelState {
+    pub(super) phase1_state: PhaseState,
+    pub(super) phase2_state: PhaseState,
+    pub(super) phase1: Option<Phase1Algorithms>,
+    pub(super) phase2: Option<Phase2Algorithms>,
+    pub(super) nat: bool,
+    pub(super) since: Option<Instant>,
+    pub(super) children: Vec<ChildEntry>,
+    pub(super) ike_sas: usize,
+    pub(super) last_error: Option<String>,
+    pub(super) admin_down: bool,
+}
+
+fn encr_name(e: EncrAlg) -> String {
+    match e {
+        EncrAlg::AesCbc { key_bits } => format!("AES{key_bits}"),
+        EncrAlg::AesGcm16 { key_bits } => format!("AES{key_bits}-GCM-16"),
+        EncrAlg::ChaCha20Poly1305 => "CHACHA20-POLY1305".into(),
+    }
+}
+
+fn integ_name(i: IntegAlg) -> String {
+    match i {
+        IntegAlg::HmacSha1_96 => "SHA1",
+        IntegAlg::HmacSha256_128 => "SHA2-256",
+        IntegAlg::HmacSha384_192 => "SHA2-384",
+        IntegAlg::HmacSha512_256 => "SHA2-512",
+    }
+    .into()
+}
+
+impl TunnelState {
+    pub(super) fn apply(&mut self, now: Instant, ev: &Event) {
+        match ev {
+            Event::IkeSaEstablished {
+                suite,
+                nat_detected,
+                ..
+            } => {
+                self.ike_sas = self.ike_sas.saturating_add(1);
+                self.phase1_state = PhaseState::Established;
+                self.nat = *nat_detected;
+                self.last_error = None;
+                self.phase1 = Some(Phase1Algorithms {
+                    ike_version: "ikev2".into(),
+                    encryption: encr_name(suite.encr),
+                    integrity: suite.integ.map(integ_name),
+                    dh_group: suite.dh.id(),
+                });
+            }
+            Event::IkeSaRekeyed { .. } => {}
+            Event::ChildSaEstablished {
+                child,
+                spi_in,
+                spi_out,
+                suite,
+                ..
+            } => {
+                if !self.children.iter().any(|c| c.child == *child) {
+                    self.children.push(ChildEntry {
+                        child: *child,
+                        spi_in: *spi_in,
+                        spi_out: *spi_out,
+                    });
+                }
+                self.phase2_state = PhaseState::Established;
+                self.since.get_or_insert(now);
+                self.phase2 = Some(Phase2Algorithms {
+                    encryption: encr_name(suite.encr),
+                    integrity: suite.integ.map(integ_name),
+                    dh_group: suite.pfs.map(|g| g.id()),
+                    spi_in: *spi_in,
+                    spi_out: *spi_out,
+                });
+            }
+            Event::ChildSaRekeyed { old, .. } => {
+                self.children.retain(|c| c.child != *old);
+            }
+            Event::ChildSaClosed { child, .. } => {
+                self.children.retain(|c| c.child != *child);
+                if self.children.is_empty() {
+                    self.phase2_state = PhaseState::Down;
+                    self.phase2 = None;
+                    self.since = None;
+                }
+            }
+            Event::IkeSaClosed { reason, .. } => {
+                self.ike_sas = self.ike_sas.saturating_sub(1);
+                if *reason != ike::v2::CloseReason::Rekeyed && self.ike_sas == 0 {
+                    self.phase1_state = PhaseState::Down;
+                    self.phase2_state = PhaseState::Down;
+                    self.phase1 = None;
+                    self.phase2 = None;
+                    self.children.clear();
+                    self.since = None;
+                    if *reason != ike::v2::CloseReason::Terminated {
+                        self.last_error = Some(format!("IKE SA closed: {reason:?}"));
+                    }
+                }
+            }
+            Event::DpdDead { .. } => self.last_error = Some("peer dead (DPD)".into()),
+            Event::NegotiationFailed { reason, .. } => {
+                self.last_error = Some(reason.clone());
+                if self.phase1_state == PhaseState::Negotiating {
+                    self.phase1_state = PhaseState::Down;
+                }
+            }
+        }
+    }
+}
+
+/// The tunnel an event is about.
+pub(super) fn event_tunnel(ev: &Event) -> Option<TunnelRef> {
+    match ev {
+        Event::IkeSaEstablished { tunnel, .. }
+        | Event::ChildSaEstablished { tunnel, .. }
+        | Event::ChildSaRekeyed { tunnel, .. }
+        | Event::IkeSaRekeyed { tunnel, .. }
+        | Event::ChildSaClosed { tunnel, .. }
+        | Event::IkeSaClosed { tunnel, .. }
+        | Event::DpdDead { tunnel } => Some(*tunnel),
+        Event::NegotiationFailed { tunnel, .. } => *tunnel,
+    }
+}
+
+/// One log line per event (names, SPIs, algorithms; never keys).
+pub(super) fn log_event(tunnel: &str, ev: &Event) {
+    match ev {
+        Event::IkeSaEstablished {
+            spi_i,
+            spi_r,
+            initiator,
+            suite,
+            remote,
+            nat_detected,
+            ..
+        } => tracing::info!(
+            tunnel,
+            spi_i = format_args!("{spi_i:016x}"),
+            spi_r = format_args!("{spi_r:016x}"),
+            initiator,
+            %remote,
+            nat = nat_detected,
+            encr = %encr_name(suite.encr),
+            dh = suite.dh.id(),
+            "IKE SA established"
+        ),
+        Event::ChildSaEstablished {
+            spi_in,
+            spi_out,
+            suite,
+            ..
+        } => tracing::info!(
+            tunnel,
+            spi_in = format_args!("{spi_in:#010x}"),
+            spi_out = format_args!("{spi_out:#010x}"),
+            encr = %encr_name(suite.encr),
+            "CHILD SA established"
+        ),
+        Event::NegotiationFailed { reason, .. } => {
+            tracing::warn!(tunnel, reason = %reason, "negotiation failed")
+        }
+        Event::DpdDead { .. } => tracing::warn!(tunnel, "peer dead (DPD)"),
+        other => tracing::info!(tunnel, event = ?other, "IKE event"),
+    }
+}
+
+/// Inbound / outbound byte and packet counters of the tunnel's newest Child SA.
+pub(super) fn counters<K: KernelBackend>(
+    k: &mut K,
+    s: &TunnelState,
+    local: IpAddr,
+    remote: IpAddr,
+    b: &TunnelBinding,
+) -> (u64, u64, u64, u64) {
+    let Some(c) = s.children.last() else {
+        return (0, 0, 0, 0);
+    };
+    let mark = b.mark.map(|value| xfrm::Mark {
+        value,
+        mask: u32::MAX,
+    });
+    let mut read = |dst: IpAddr, spi: u32| {
+        k.sa_counters(&SaId {
+            dst,
+            spi,
+            proto: Proto::Esp,
+            mark,
+        })
+        .ok()
+        .flatten()
+        .map(|c| (c.bytes, c.packets))
+        .unwrap_or((0, 0))
+    };
+    let (bi, pi) = read(local, c.spi_in);
+    let (bo, po) = read(remote, c.spi_out);
+    (bi, bo, pi, po)
+}
+
+/// The wire form of one tunnel's status.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn tunnel_status(
+    now: Instant,
+    connection: &str,
+    tunnel: &str,
+    local: IpAddr,
+    remote: IpAddr,
+    interface: Option<String>,
+    dpd_enabled: bool,
+    s: &TunnelState,
+    (bytes_in, bytes_out, packets_in, packets_out): (u64, u64, u64, u64),
+) -> TunnelStatus {
+    TunnelStatus {
+        connection: connection.to_owned(),
+        tunnel: tunnel.to_owned(),
+        local,
+        remote,
+        interface,
+        admin_down: s.admin_down,
+        ike_phase1_state: s.phase1_state,
+        ike_phase2_state: s.phase2_state,
+        phase1: s.phase1.clone(),
+        phase2: s.phase2.clone(),
+        nat_t_detected: s.nat,
+        dpd_enabled,
+        uptime_seconds: s.since.map(|t| now.saturating_since(t).as_secs()),
+        bytes_in,
+        bytes_out,
+        packets_in,
+        packets_out,
+        route_active: s.phase2_state == PhaseState::Established,
+        last_error: s.last_error.clone(),
+    }
+}
