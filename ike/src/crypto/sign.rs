@@ -17,9 +17,9 @@ use zeroize::Zeroizing;
 
 /// RFC 7296 3.8: Auth Method 1, RSA Digital Signature (PKCS#1 v1.5 with SHA-1).
 pub const AUTH_RSA_SIG: u8 = 1;
-/// RFC 4754 3 / 7: Auth Method 9, ECDSA with SHA-256 on the P-256 curve.
+/// RFC 4754 4, 6: Auth Method 9, ECDSA with SHA-256 on the P-256 curve.
 pub const AUTH_ECDSA_256: u8 = 9;
-/// RFC 4754 3 / 7: Auth Method 10, ECDSA with SHA-384 on the P-384 curve.
+/// RFC 4754 4, 6: Auth Method 10, ECDSA with SHA-384 on the P-384 curve.
 pub const AUTH_ECDSA_384: u8 = 10;
 /// RFC 7427 3: Auth Method 14, Digital Signature.
 pub const AUTH_DIGITAL_SIGNATURE: u8 = 14;
@@ -31,23 +31,23 @@ pub const HASH_SHA2_384: u16 = 3;
 /// RFC 7427 7: SHA2-512.
 pub const HASH_SHA2_512: u16 = 4;
 
-/// DER AlgorithmIdentifier sha256WithRSAEncryption with NULL parameters (RFC 7427 A.1.2).
+/// DER AlgorithmIdentifier sha256WithRSAEncryption with NULL parameters (RFC 7427 appendix A).
 pub const ALG_ID_RSA_PKCS1_SHA256: &[u8] = &[
     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
 ];
-/// DER AlgorithmIdentifier sha384WithRSAEncryption (RFC 7427 A.1.3).
+/// DER AlgorithmIdentifier sha384WithRSAEncryption (RFC 7427 appendix A).
 pub const ALG_ID_RSA_PKCS1_SHA384: &[u8] = &[
     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c, 0x05, 0x00,
 ];
-/// DER AlgorithmIdentifier sha512WithRSAEncryption (RFC 7427 A.1.4).
+/// DER AlgorithmIdentifier sha512WithRSAEncryption (RFC 7427 appendix A).
 pub const ALG_ID_RSA_PKCS1_SHA512: &[u8] = &[
     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d, 0x05, 0x00,
 ];
-/// DER AlgorithmIdentifier ecdsa-with-SHA256, no parameters (RFC 7427 A.3.1).
+/// DER AlgorithmIdentifier ecdsa-with-SHA256, no parameters (RFC 7427 appendix A).
 pub const ALG_ID_ECDSA_SHA256: &[u8] = &[
     0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
 ];
-/// DER AlgorithmIdentifier ecdsa-with-SHA384 (RFC 7427 A.3.2).
+/// DER AlgorithmIdentifier ecdsa-with-SHA384 (RFC 7427 appendix A).
 pub const ALG_ID_ECDSA_SHA384: &[u8] = &[
     0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03,
 ];
@@ -70,7 +70,7 @@ const fn pss_alg_id(hash_last: u8, salt: u8) -> [u8; 67] {
     ]
 }
 
-/// DER AlgorithmIdentifier RSASSA-PSS / SHA-256 / MGF1-SHA-256 / salt 32 (RFC 7427 A.4.1).
+/// DER AlgorithmIdentifier RSASSA-PSS / SHA-256 / MGF1-SHA-256 / salt 32 (RFC 7427 appendix A).
 pub const ALG_ID_RSA_PSS_SHA256: &[u8] = &pss_alg_id(0x01, 32);
 /// DER AlgorithmIdentifier RSASSA-PSS / SHA-384 / MGF1-SHA-384 / salt 48.
 pub const ALG_ID_RSA_PSS_SHA384: &[u8] = &pss_alg_id(0x02, 48);
@@ -249,8 +249,8 @@ impl PrivateKey {
                     SigScheme::RsaPssSha256 => &signature::RSA_PSS_SHA256,
                     SigScheme::RsaPssSha384 => &signature::RSA_PSS_SHA384,
                     SigScheme::RsaPssSha512 => &signature::RSA_PSS_SHA512,
-                    // ring has no SHA-1 RSA signing (RFC 7296 3.8 method 1 / RFC 8247 3.2:
-                    // SHA-1 signatures MUST NOT be generated... only verified for legacy).
+                    // RFC 7296 3.8 method 1 is PKCS#1 v1.5 over SHA-1, which ring only
+                    // verifies (legacy) and never signs; other schemes do not fit RSA.
                     _ => return Err(CryptoError::Unsupported),
                 };
                 let mut sig = vec![0u8; kp.public().modulus_len()];
