@@ -25,6 +25,7 @@ pub mod prf;
 pub mod provider;
 pub mod secret;
 pub mod sig_alg;
+pub mod sign;
 
 pub use dh::KeyExchange;
 pub use ids::{DhGroup, EncrAlg, IntegAlg, PrfAlg};
