@@ -32,7 +32,9 @@ fi
 
 if ! python3 -c 'import virtme_ng' >/dev/null 2>&1; then
     echo "lab: installing virtme-ng"
-    python3 -m pip install -q virtme-ng
+    # Debian's own python3 refuses pip installs (PEP 668); a pyenv or venv python does not.
+    python3 -m pip install -q virtme-ng 2>/dev/null || \
+        python3 -m pip install -q --break-system-packages virtme-ng
 fi
 
 tree="${CARGO_TARGET_DIR:-$ROOT/target}/lab-deps/strongswan"
