@@ -170,6 +170,9 @@ run_scenario() {
 
     local topo="$LAB/topologies/$TOPOLOGY.topo"
     topo_destroy "$topo"
+    # Runtime files (rendered configs, sockets, pid files, counter marks) are per scenario: a
+    # config left by the previous scenario must never be picked up by this one.
+    rm -rf "${RUNROOT:?}"/*
     if ! topo_build "$topo" > "$LOGDIR/topology.log" 2>&1; then
         result FAIL "$name: topology $TOPOLOGY could not be built (see $LOGDIR/topology.log)"
         topo_destroy "$topo"; return
