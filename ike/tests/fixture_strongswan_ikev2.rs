@@ -35,20 +35,15 @@ const AUTH_REQ: usize = 2;
 const AUTH_REQ_RETRANSMIT: usize = 3;
 const AUTH_RESP: usize = 4;
 
+#[path = "common/fixture.rs"]
+mod fixture;
+
 fn messages() -> Vec<Vec<u8>> {
-    MESSAGES
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| hex::decode(l.split_whitespace().nth(2).unwrap()).unwrap())
-        .collect()
+    fixture::messages(MESSAGES)
 }
 
 fn key(name: &str) -> Vec<u8> {
-    let line = KEYS
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(name))
-        .unwrap_or_else(|| panic!("{name} missing from keys.txt"));
-    hex::decode(line.split_whitespace().nth(1).unwrap()).unwrap()
+    fixture::key(KEYS, name)
 }
 
 fn nonce(msg: &Message) -> Vec<u8> {

@@ -36,20 +36,15 @@ const QM1: usize = 6;
 const QM2: usize = 8;
 const QM3: usize = 10;
 
+#[path = "common/fixture.rs"]
+mod fixture;
+
 fn messages() -> Vec<Vec<u8>> {
-    MESSAGES
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| hex::decode(l.split_whitespace().nth(2).unwrap()).unwrap())
-        .collect()
+    fixture::messages(MESSAGES)
 }
 
 fn key(name: &str) -> Vec<u8> {
-    let line = KEYS
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(name))
-        .unwrap_or_else(|| panic!("{name} missing from keys.txt"));
-    hex::decode(line.split_whitespace().nth(1).unwrap()).unwrap()
+    fixture::key(KEYS, name)
 }
 
 /// The raw body (after the generic header) of the first payload of type `ty` in a chain.
