@@ -495,7 +495,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                         .rtt
                         .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
                     sent: p.sent,
-                    lost: p.lost,
+                    lost: p.lost_now(now),
                     healthy,
                 });
             }

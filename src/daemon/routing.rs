@@ -63,7 +63,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             if tr == Transition::Down {
                 tracing::warn!(
                     tunnel = %format!("{}/{}", t.connection, t.name),
-                    lost = p.lost,
+                    lost = p.lost_now(now),
                     "probes lost: tunnel down, withdrawing its routes"
                 );
             }
