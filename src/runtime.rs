@@ -5,8 +5,8 @@
 //!
 //! It holds no protocol state and makes no decisions: every input becomes one `handle_*`
 //! call with the time since start. SIGTERM / SIGINT stop gracefully (Delete to every peer,
-//! then our kernel objects are removed); SIGHUP is logged and ignored (reload is separate
-//! work). Logs go to stderr with millisecond UTC timestamps and never carry key material.
+//! then our kernel objects are removed); SIGHUP and `xfrmd reload` re-read the site file and
+//! apply it as a diff (`Daemon::reload`). Logs go to stderr with millisecond UTC timestamps and never carry key material.
 
 use std::fmt;
 use std::path::Path;
@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
-use crate::control::{ControlRequest, ControlServer};
+use crate::control::{ControlRequest, ControlServer, Request, Response};
 use crate::daemon::Daemon;
 use crate::probe_io::IcmpProbes;
 use crate::transport::{UdpConfig, UdpTransport};
@@ -70,6 +70,45 @@ pub fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .try_init();
+}
+
+/// Reload: re-reads `config`; an unreadable or invalid file is refused with its
+/// diagnostics and the running configuration stays in force.
+fn reload<K: xfrm::KernelBackend, T: crate::transport::Transport>(
+    d: &mut Daemon<K, T>,
+    config: &Path,
+    now: Instant,
+) -> Response {
+    let origin = config.display().to_string();
+    let kept = "not reloaded; the running configuration stays in force";
+    let text = match std::fs::read_to_string(config) {
+        Ok(t) => t,
+        Err(e) => {
+            return Response::Error {
+                message: format!("{origin}: cannot read: {e}; {kept}"),
+            }
+        }
+    };
+    let site = match policy::load(&text, &origin) {
+        Ok(s) => s,
+        Err(diag) => {
+            tracing::error!("reload refused:\n{diag}");
+            return Response::Error {
+                message: format!("{diag}{origin}: {kept}"),
+            };
+        }
+    };
+    match d.reload(now, &site, &|p| std::fs::read_to_string(p)) {
+        Ok(summary) => Response::Done {
+            message: summary.to_string(),
+        },
+        Err(e @ crate::daemon::ReloadError::Map(_)) => Response::Error {
+            message: format!("{origin}: {e}; {kept}"),
+        },
+        Err(e) => Response::Error {
+            message: format!("{origin}: {e}"),
+        },
+    }
 }
 
 /// Runs the daemon for the site file `config` with its control socket at `control` until
@@ -151,13 +190,20 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 _ = kernel_events.notified() => {}
                 _ = timer => d.handle_timeout(now()),
                 Some(req) = rx.recv() => {
-                    let resp = d.handle_control(now(), req.request);
+                    let resp = match req.request {
+                        Request::Reload => reload(&mut d, config, now()),
+                        other => d.handle_control(now(), other),
+                    };
                     let _ = req.reply.send(resp);
                 }
                 _ = term.recv() => { tracing::info!("SIGTERM: stopping"); break; }
                 _ = int.recv() => { tracing::info!("SIGINT: stopping"); break; }
                 Some(r) = echo_replies.recv() => d.handle_probe_reply(now(), r.tunnel, r.seq),
-                _ = hup.recv() => tracing::info!("SIGHUP ignored: reload is not implemented yet"),
+                _ = hup.recv() => {
+                    if let Response::Error { message } = reload(&mut d, config, now()) {
+                        tracing::error!("SIGHUP: {message}");
+                    }
+                }
             }
             d.handle_kernel_events(now());
             while let Some(p) = d.poll_probe() {

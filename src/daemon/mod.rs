@@ -11,6 +11,9 @@
 mod failover_tests;
 mod kernel;
 mod probe;
+mod reload;
+#[cfg(test)]
+mod reload_tests;
 mod routing;
 mod status;
 #[cfg(test)]
@@ -32,6 +35,7 @@ use crate::transport::Transport;
 
 pub use kernel::TunnelBinding;
 pub use probe::{ProbeConfig, Prober};
+pub use reload::{ReloadError, ReloadSummary};
 pub use routing::ProbeRequest;
 use status::TunnelState;
 
@@ -52,6 +56,8 @@ struct TunnelEntry {
     prober: Option<Prober>,
     /// Probe source (our inside address) and destination (the peer's).
     probe_addrs: Option<(IpAddr, IpAddr)>,
+    /// Removed from the site file by a reload (its index stays reserved).
+    removed: bool,
 }
 
 /// The synchronous daemon core.
@@ -80,73 +86,10 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         provider: CryptoProvider,
         spis: Box<dyn SpiAllocator>,
     ) -> Self {
-        let mut tunnels = Vec::new();
-        for (i, m) in mapped.iter().enumerate() {
-            let tk = plan.tunnels.get(i);
-            let site_t = site
-                .connections
-                .iter()
-                .find(|c| c.name.as_str() == m.connection)
-                .and_then(|c| {
-                    c.tunnels
-                        .iter()
-                        .find(|t| t.name.as_str() == m.tunnel)
-                        .map(|t| (c.mode, t.options.interface))
-                });
-            let options = site
-                .connections
-                .iter()
-                .find(|c| c.name.as_str() == m.connection)
-                .and_then(|c| c.tunnels.iter().find(|t| t.name.as_str() == m.tunnel))
-                .map(|t| t.options.clone());
-            let iface = tk.and_then(|t| {
-                plan.compiled
-                    .interfaces
-                    .iter()
-                    .find(|i| i.tunnel == t.tunnel)
-            });
-            let route_ref = iface.map(|i| i.tunnel.clone());
-            let probe_addrs = iface.map(|i| (i.address.addr(), i.peer));
-            let prober = match (&options, iface) {
-                (Some(o), Some(_)) => Some(Prober::new(ProbeConfig {
-                    interval: std::time::Duration::from_millis(u64::from(o.probe_interval.get())),
-                    misses: o.probe_misses.get(),
-                    recover: o.probe_recover.get(),
-                })),
-                _ => None,
-            };
-            let id = tk.map(|t| t.if_id).unwrap_or_default();
-            let binding = match site_t {
-                Some((SiteMode::Route, InterfaceKind::Xfrm)) => TunnelBinding {
-                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
-                    if_id: Some(id),
-                    mark: None,
-                },
-                Some((SiteMode::Route, InterfaceKind::Vti)) => TunnelBinding {
-                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
-                    if_id: None,
-                    mark: Some(id),
-                },
-                _ => TunnelBinding {
-                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
-                    if_id: None,
-                    mark: None,
-                },
-            };
-            tunnels.push(TunnelEntry {
-                connection: m.connection.clone(),
-                name: m.tunnel.clone(),
-                local: m.config.local.ip(),
-                remote: m.config.remote.ip(),
-                interface: tk.and_then(|t| t.interface.clone()),
-                binding,
-                dpd_enabled: !m.config.dpd_delay.is_zero(),
-                state: TunnelState::default(),
-                route_ref,
-                prober,
-                probe_addrs,
-            });
-        }
+        let tunnels = mapped
+            .iter()
+            .map(|m| tunnel_entry(site, &plan, m))
+            .collect();
         let conns = mapped.into_iter().map(|m| m.config).collect();
         // Start from no healthy tunnel: every remote network is blackholed until a tunnel
         // is up (nothing leaks in clear meanwhile).
@@ -339,7 +282,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 }
             }
             Request::Reload => Response::Error {
-                message: "reload is not implemented yet; restart the daemon".into(),
+                message: "reload re-reads the site file: send it to the running daemon (xfrmd reload or SIGHUP)".into(),
             },
         };
         self.drive(now);
@@ -370,7 +313,9 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         self.tunnels
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.connection == connection && tunnel.is_none_or(|n| n == t.name))
+            .filter(|(_, t)| {
+                !t.removed && t.connection == connection && tunnel.is_none_or(|n| n == t.name)
+            })
             .map(|(i, _)| i)
             .collect()
     }
@@ -470,7 +415,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .unwrap_or(0);
         let mut tunnels = Vec::new();
         for i in 0..self.tunnels.len() {
-            let Some(t) = self.tunnels.get(i).cloned() else {
+            let Some(t) = self.tunnels.get(i).filter(|t| !t.removed).cloned() else {
                 continue;
             };
             let counters =
@@ -521,5 +466,73 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         {
             t.state.apply(now, &ev);
         }
+    }
+}
+
+/// The core's view of one mapped tunnel: its kernel binding from the plan, its interface,
+/// and a prober when it is route-based (probe settings from the site file).
+fn tunnel_entry(site: &Site, plan: &Plan, m: &MappedTunnel) -> TunnelEntry {
+    let tk = plan
+        .tunnels
+        .iter()
+        .find(|t| t.tunnel.connection == m.connection && t.tunnel.tunnel == m.tunnel);
+    let site_t = site
+        .connections
+        .iter()
+        .find(|c| c.name.as_str() == m.connection)
+        .and_then(|c| {
+            c.tunnels
+                .iter()
+                .find(|t| t.name.as_str() == m.tunnel)
+                .map(|t| (c.mode, t.options.clone()))
+        });
+    let iface = tk.and_then(|t| {
+        plan.compiled
+            .interfaces
+            .iter()
+            .find(|i| i.tunnel == t.tunnel)
+    });
+    let route_ref = iface.map(|i| i.tunnel.clone());
+    let probe_addrs = iface.map(|i| (i.address.addr(), i.peer));
+    let prober = match (&site_t, iface) {
+        (Some((_, o)), Some(_)) => Some(Prober::new(ProbeConfig {
+            interval: std::time::Duration::from_millis(u64::from(o.probe_interval.get())),
+            misses: o.probe_misses.get(),
+            recover: o.probe_recover.get(),
+        })),
+        _ => None,
+    };
+    let id = tk.map(|t| t.if_id).unwrap_or_default();
+    let reqid = tk.map(|t| t.reqid).unwrap_or_default();
+    let binding = match site_t.as_ref().map(|(mode, o)| (*mode, o.interface)) {
+        Some((SiteMode::Route, InterfaceKind::Xfrm)) => TunnelBinding {
+            reqid,
+            if_id: Some(id),
+            mark: None,
+        },
+        Some((SiteMode::Route, InterfaceKind::Vti)) => TunnelBinding {
+            reqid,
+            if_id: None,
+            mark: Some(id),
+        },
+        _ => TunnelBinding {
+            reqid,
+            if_id: None,
+            mark: None,
+        },
+    };
+    TunnelEntry {
+        connection: m.connection.clone(),
+        name: m.tunnel.clone(),
+        local: m.config.local.ip(),
+        remote: m.config.remote.ip(),
+        interface: tk.and_then(|t| t.interface.clone()),
+        binding,
+        dpd_enabled: !m.config.dpd_delay.is_zero(),
+        state: TunnelState::default(),
+        route_ref,
+        prober,
+        probe_addrs,
+        removed: false,
     }
 }
