@@ -10,4 +10,5 @@ pub mod daemon;
 pub mod plan;
 pub mod probe_io;
 pub mod runtime;
+pub mod state_file;
 pub mod transport;

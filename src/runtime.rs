@@ -117,7 +117,10 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
     let origin = config.display().to_string();
     let text = std::fs::read_to_string(config).map_err(|e| err(&origin, e))?;
     let site = policy::load(&text, &origin).map_err(|d| RunError(d.to_string()))?;
-    let plan = crate::plan::plan(&site);
+    // A keep-SAs stop left the tunnels' numbers: keep them, so their SAs are adopted.
+    let state_path = crate::state_file::path_for(control);
+    let previous = crate::state_file::StateFile::take(&state_path).map(|s| s.as_plan());
+    let plan = crate::plan::plan_keeping(&site, previous.as_ref());
     let mapped = crate::config_map::map_site(&site, &plan, &|p| std::fs::read_to_string(p))
         .map_err(|e| err(&origin, e))?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -174,6 +177,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
         tracing::info!(config = %origin, control = %control.display(), "xfrmd running");
 
         d.handle_timeout(now());
+        let mut keep = false;
         loop {
             let deadline = d.poll_timeout().map(|t| epoch + t.0);
             let timer = async {
@@ -192,6 +196,17 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 Some(req) = rx.recv() => {
                     let resp = match req.request {
                         Request::Reload => reload(&mut d, config, now()),
+                        Request::Stop { keep_sas } => {
+                            keep = keep_sas;
+                            let _ = req.reply.send(Response::Done {
+                                message: if keep_sas {
+                                    "stopping; SAs, policies, interfaces and routes stay for the next start".into()
+                                } else {
+                                    "stopping".into()
+                                },
+                            });
+                            break;
+                        }
                         other => d.handle_control(now(), other),
                     };
                     let _ = req.reply.send(resp);
@@ -209,6 +224,15 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             while let Some(p) = d.poll_probe() {
                 probes.send(&p);
             }
+        }
+        if keep {
+            // Restart: no Delete, nothing removed; the next process adopts it all.
+            let r = crate::state_file::StateFile::of(d.plan())
+                .write(&state_path)
+                .map_err(|e| err(&state_path.display().to_string(), e));
+            let _ = std::fs::remove_file(control);
+            tracing::info!(state = %state_path.display(), "stopped, kernel state kept for the next start");
+            return r;
         }
         d.shutdown(now());
         // Give the Delete a moment to leave and its response to arrive.

@@ -48,7 +48,7 @@ pub(super) fn east_yaml() -> String {
 }
 
 /// Where west routes 10.2.0.0/16: the interfaces, or "blackhole".
-fn west_route(d: &mut SimDaemon) -> String {
+pub(super) fn west_route(d: &mut SimDaemon) -> String {
     let snap = d.kernel_mut().snapshot().unwrap();
     let dst: ipnet::IpNet = "10.2.0.0/16".parse().unwrap();
     let routes: Vec<_> = snap.routes.iter().filter(|r| r.dst == dst).collect();

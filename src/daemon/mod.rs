@@ -7,6 +7,7 @@
 //! It never sleeps, never spawns, never reads a clock and never logs key material: the tokio
 //! shell (`runtime.rs`) or a simulation drives it.
 
+mod adopt;
 #[cfg(test)]
 mod failover_tests;
 mod kernel;
@@ -14,6 +15,8 @@ mod probe;
 mod reload;
 #[cfg(test)]
 mod reload_tests;
+#[cfg(test)]
+mod restart_tests;
 mod routing;
 mod status;
 #[cfg(test)]
@@ -58,6 +61,10 @@ struct TunnelEntry {
     probe_addrs: Option<(IpAddr, IpAddr)>,
     /// Removed from the site file by a reload (its index stays reserved).
     removed: bool,
+    /// SAs of a previous run of ours, kept until this run has its own.
+    adopted: Vec<xfrm::SaId>,
+    /// When the adopted SAs go.
+    adopted_until: Option<Instant>,
 }
 
 /// The synchronous daemon core.
@@ -136,6 +143,12 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
     /// epoch from `poll_timeout`).
     pub fn start(&mut self, now: Instant) -> Result<Vec<KernelOp>, KernelError> {
         self.started = Some(now);
+        // SAs of a previous run keep their tunnels up (and their routes in place) until
+        // the new IKE SAs are there.
+        let adopted = self.adopt(now)?;
+        if adopted > 0 {
+            self.refresh_health(now);
+        }
         let ops = self.reconcile()?;
         tracing::info!(
             ops = ops.len(),
@@ -151,6 +164,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .tunnels
             .iter()
             .flat_map(|t| t.state.children.iter().flat_map(|c| [c.spi_in, c.spi_out]))
+            .chain(self.adopted_spis())
             .collect();
         let ops: Vec<KernelOp> = self
             .kernel
@@ -195,15 +209,20 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         self.endpoint.handle_timeout(now);
         self.drive(now);
         self.probe_timeouts(now);
+        self.adopt_timeouts(now);
         self.refresh_health(now);
     }
 
     /// When `handle_timeout` must next be called (IKE timers, probes, hold-downs).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.endpoint.poll_timeout(), self.routing_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.endpoint.poll_timeout(),
+            self.routing_timeout(),
+            self.adopt_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Kernel input: every pending kernel event.
@@ -281,6 +300,9 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                     message: format!("{} tunnel(s) going down", idx.len()),
                 }
             }
+            Request::Stop { .. } => Response::Error {
+                message: "stop is handled by the daemon's runtime".into(),
+            },
             Request::Reload => Response::Error {
                 message: "reload re-reads the site file: send it to the running daemon (xfrmd reload or SIGHUP)".into(),
             },
@@ -302,6 +324,11 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         let ops = xfrm::flush_owned(&mut self.kernel, &self.plan.ownership)?;
         tracing::info!(ops = ops.len(), "kernel objects removed");
         Ok(ops)
+    }
+
+    /// The current plan (its numbers go to the state file on a keep-SAs stop).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
     }
 
     /// Our ownership tags.
@@ -534,5 +561,7 @@ fn tunnel_entry(site: &Site, plan: &Plan, m: &MappedTunnel) -> TunnelEntry {
         prober,
         probe_addrs,
         removed: false,
+        adopted: Vec::new(),
+        adopted_until: None,
     }
 }
