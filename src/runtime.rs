@@ -178,6 +178,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
 
         d.handle_timeout(now());
         let mut keep = false;
+        let mut stopping = false;
         loop {
             let deadline = d.poll_timeout().map(|t| epoch + t.0);
             let timer = async {
@@ -198,6 +199,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                         Request::Reload => reload(&mut d, config, now()),
                         Request::Stop { keep_sas } => {
                             keep = keep_sas;
+                            stopping = true;
                             let _ = req.reply.send(Response::Done {
                                 message: if keep_sas {
                                     "stopping; SAs, policies, interfaces and routes stay for the next start".into()
@@ -224,6 +226,10 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             while let Some(p) = d.poll_probe() {
                 probes.send(&p);
             }
+        }
+        if stopping {
+            // Let the control task deliver the answer to `xfrmd stop` before we go.
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         if keep {
             // Restart: no Delete, nothing removed; the next process adopts it all.
