@@ -30,6 +30,7 @@ fn a_restarted_daemon_adopts_the_sas_then_replaces_them() {
     drop(w);
     let mut w = daemon_on(&west_yaml(), &net, 3, 0xc100_0100, kernel);
     let ops = w.start(now).unwrap();
+    println!("restart ops: {ops:?}");
     assert!(
         ops.iter().all(|o| !matches!(o, xfrm::KernelOp::DelSa(_))),
         "adopted SAs are not deleted at start: {ops:?}"
