@@ -175,7 +175,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .collect();
         for op in &ops {
             match self.kernel.apply(op) {
-                Ok(()) => tracing::debug!(op = %op, "applied"),
+                Ok(()) => tracing::info!(op = %op, "reconcile"),
                 Err(e) if e.is_not_found() && is_delete(op) => {}
                 Err(e) => return Err(e),
             }
