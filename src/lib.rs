@@ -8,6 +8,7 @@ pub mod activity;
 pub mod config_map;
 pub mod control;
 pub mod daemon;
+pub mod metrics;
 pub mod plan;
 pub mod runtime;
 pub mod transport;
