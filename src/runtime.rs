@@ -121,6 +121,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
 
         let server = ControlServer::bind(control).map_err(|e| err("control socket", e))?;
         let (tx, mut rx) = mpsc::channel::<ControlRequest>(16);
+        let mut obs = crate::metrics::Observer::start(&site, tx.clone()).await; // issue 8
         tokio::spawn(async move {
             if let Err(e) = server.serve(tx).await {
                 tracing::error!(error = %e, "control socket stopped");
@@ -156,6 +157,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 _ = hup.recv() => tracing::info!("SIGHUP ignored: reload is not implemented yet"),
             }
             d.handle_kernel_events(now());
+            while let Some(r) = d.poll_activity() {
+                obs.record(r);
+            }
         }
         d.shutdown(now());
         // Give the Delete a moment to leave and its response to arrive.
@@ -165,6 +169,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             }
         })
         .await;
+        while let Some(r) = d.poll_activity() {
+            obs.record(r);
+        }
         let flushed = d.flush().map_err(|e| err("kernel cleanup", e));
         let _ = std::fs::remove_file(control);
         flushed.map(|_| ())

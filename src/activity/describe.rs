@@ -106,7 +106,10 @@ fn prf(p: PrfAlg) -> &'static str {
 fn range(start: u128, end: u128, bits: u32, show: &dyn Fn(u128) -> String) -> String {
     let size = end.wrapping_sub(start).wrapping_add(1);
     let whole = end == start.wrapping_add(size.wrapping_sub(1));
-    if start <= end && whole && (size == 0 || (size.is_power_of_two() && start.is_multiple_of(size))) {
+    if start <= end
+        && whole
+        && (size == 0 || (size.is_power_of_two() && start.is_multiple_of(size)))
+    {
         let host_bits = if size == 0 {
             128
         } else {

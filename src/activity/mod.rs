@@ -176,9 +176,9 @@ impl Recorder {
         self.push(Record::new(f, kind, details));
     }
 
-    /// We start negotiating `f`'s tunnel; `why` says what asked (plain words).
-    pub fn on_initiate(&mut self, f: Facts<'_>, why: &str) {
-        let details = format!("initiating IKE_SA_INIT ({why})");
+    /// We start negotiating `f`'s tunnel (kernel ACQUIRE or `xfrmd up`).
+    pub fn on_initiate(&mut self, f: Facts<'_>) {
+        let details = "initiating: sending IKE_SA_INIT".to_owned();
         self.push(Record::new(f, Kind::Initiating, details));
     }
 

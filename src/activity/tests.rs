@@ -78,7 +78,7 @@ fn child_up(child: u64, spi_in: u32, spi_out: u32) -> Event {
 fn all_records() -> Vec<Record> {
     use PhaseState::*;
     let mut r = Recorder::default();
-    r.on_initiate(facts(Negotiating, Down), "kernel ACQUIRE");
+    r.on_initiate(facts(Negotiating, Down));
     r.on_event(
         facts(Down, Down),
         &Event::IkeSaClosed {
@@ -160,7 +160,7 @@ fn every_kind_is_recorded_with_plain_words() {
         ]
     );
     let d: Vec<&str> = recs.iter().map(|r| r.details.as_str()).collect();
-    assert_eq!(d[0], "initiating IKE_SA_INIT (kernel ACQUIRE)");
+    assert_eq!(d[0], "initiating: sending IKE_SA_INIT");
     assert!(
         d[1].starts_with("timeout: deleting unestablished phase 1 IKE_SA"),
         "{}",
@@ -354,7 +354,7 @@ fn established_ike_sa_timeout_is_not_a_negotiation_failure() {
 fn the_queue_is_bounded() {
     let mut r = Recorder::default();
     for _ in 0..QUEUE_LIMIT + 10 {
-        r.on_initiate(facts(PhaseState::Negotiating, PhaseState::Down), "test");
+        r.on_initiate(facts(PhaseState::Negotiating, PhaseState::Down));
     }
     assert_eq!(std::iter::from_fn(|| r.poll()).count(), QUEUE_LIMIT);
 }

@@ -18,6 +18,9 @@
 //! reads the kernel, never blocks and exports no secret (the report has none).
 
 pub mod http;
+mod observer;
+
+pub use observer::Observer;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
@@ -218,5 +221,7 @@ pub fn render(report: &StatusReport, counts: &EventCounts) -> String {
     out
 }
 
+#[cfg(test)]
+mod sim_tests;
 #[cfg(test)]
 mod tests;
