@@ -10,5 +10,6 @@ pub mod control;
 pub mod daemon;
 pub mod metrics;
 pub mod plan;
+pub mod probe_io;
 pub mod runtime;
 pub mod transport;

@@ -2,12 +2,13 @@
 """lab/tools/obs-check.py: check xfrmd's observability output against the kernel (issue 8).
 
   obs-check.py metrics --url URL --xfrmd BIN --control SOCK --tunnel CONN/TUNNEL [--up 1|0]
-      Scrapes URL with `curl -s`, parses every line of the exposition (HELP/TYPE/sample/EOF,
-      nothing else), reads `xfrmd status --json` and `ip -s xfrm state`, and requires for the
-      tunnel: xfrmd_tunnel_state == --up; when up, bytes/packets in/out equal the kernel's
-      counters of the SPIs the status report names (and the report's own figures), traffic
-      went through (bytes > 0) and the connection's up ratio is 1; every documented family
-      is present.
+      Reads `ip -s xfrm state`, scrapes URL with `curl -s`, reads `xfrmd status --json`, reads
+      `ip -s xfrm state` again; parses every line of the exposition (HELP/TYPE/sample/EOF,
+      nothing else) and requires for the tunnel: xfrmd_tunnel_state == --up; when up, the
+      bytes/packets in/out of the metrics and of the report lie between the kernel's two
+      readings for the SPIs the report names (equal to them when nothing moved; liveness
+      probes keep a trickle of traffic), are at least --min-bytes, the connection's up ratio
+      is 1 and the probe series are sane; every documented family is present.
   obs-check.py log --format json|text FILE --tunnel CONN/TUNNEL [--expect WORDS]...
       Parses EVERY line of an activity log file (json: an object with exactly the documented
       keys; text: key=value pairs, quoted values unescaped), checks each field's type and
@@ -48,10 +49,11 @@ TUNNEL_KEYS = [
     "connection", "tunnel", "local", "remote", "interface", "admin_down",
     "ike_phase1_state", "ike_phase2_state", "phase1", "phase2", "nat_t_detected",
     "dpd_enabled", "uptime_seconds", "bytes_in", "bytes_out", "packets_in", "packets_out",
-    "route_active", "last_error",
+    "route_active", "last_error", "probe",
 ]
 PHASE1_KEYS = ["ike_version", "encryption", "integrity", "dh_group"]
 PHASE2_KEYS = ["encryption", "integrity", "dh_group", "spi_in", "spi_out"]
+PROBE_KEYS = ["state", "rtt_us", "sent", "lost", "healthy"]
 
 
 def fail(msg):
@@ -139,9 +141,25 @@ def find_tunnel(report, conn, tunnel):
     fail(f"{conn}/{tunnel} not in the status report")
 
 
+def spi_counters(kern, p2):
+    for spi in (p2["spi_in"], p2["spi_out"]):
+        if spi not in kern:
+            fail(f"SPI 0x{spi:08x} from the status report is not in ip -s xfrm state")
+    return {
+        "bytes_in": kern[p2["spi_in"]][0], "packets_in": kern[p2["spi_in"]][1],
+        "bytes_out": kern[p2["spi_out"]][0], "packets_out": kern[p2["spi_out"]][1],
+    }
+
+
 def cmd_metrics(a):
     conn, tunnel = a.tunnel.split("/")
+    # Liveness probes keep a little traffic flowing, so the kernel is read before the scrape
+    # and after the status report: both must lie between the two readings (and equal them
+    # exactly when nothing moved in between).
+    k0 = kernel_counters()
     text = run(["curl", "-s", "--max-time", "10", a.url])
+    report = status(a.xfrmd, a.control)
+    k1 = kernel_counters()
     samples, types = parse_exposition(text)
     for fam, ty in FAMILIES.items():
         if types.get(fam) != ty:
@@ -160,7 +178,6 @@ def cmd_metrics(a):
     for sa in ("ike", "child"):
         get("xfrmd_tunnel_rekeys_total", lab | {("sa", sa)})
     get("xfrmd_tunnel_dpd_timeouts_total")
-    report = status(a.xfrmd, a.control)
     t = find_tunnel(report, conn, tunnel)
     m = {k: int(get(f"xfrmd_tunnel_{k}_total"))
          for k in ("bytes_in", "bytes_out", "packets_in", "packets_out")}
@@ -172,23 +189,34 @@ def cmd_metrics(a):
     if ratio != 1:
         fail(f"up ratio of {conn} is {ratio}, want 1")
     p2 = t.get("phase2") or fail("status has no phase2 for an up tunnel")
-    kern = kernel_counters()
-    for spi in (p2["spi_in"], p2["spi_out"]):
-        if spi not in kern:
-            fail(f"SPI 0x{spi:08x} from the status report is not in ip -s xfrm state")
-    k = {
-        "bytes_in": kern[p2["spi_in"]][0], "packets_in": kern[p2["spi_in"]][1],
-        "bytes_out": kern[p2["spi_out"]][0], "packets_out": kern[p2["spi_out"]][1],
-    }
-    for key in k:
-        if not (m[key] == k[key] == t[key]):
-            fail(f"{key}: metrics {m[key]}, ip -s xfrm state {k[key]}, status {t[key]}")
-    if k["bytes_in"] == 0 or k["bytes_out"] == 0:
-        fail(f"no traffic counted: {k}")
+    lo, hi = spi_counters(k0, p2), spi_counters(k1, p2)
+    for key in lo:
+        if not (lo[key] <= m[key] <= t[key] <= hi[key]):
+            fail(f"{key}: ip -s xfrm state before {lo[key]}, metrics {m[key]}, "
+                 f"status {t[key]}, ip -s xfrm state after {hi[key]}")
+    if lo == hi and any(m[key] != lo[key] or t[key] != lo[key] for key in lo):
+        fail(f"quiet tunnel but figures differ: kernel {lo}, metrics {m}")
+    for key in ("bytes_in", "bytes_out"):
+        if m[key] < a.min_bytes:
+            fail(f"{key} {m[key]} < {a.min_bytes}: the LAN traffic was not counted")
+    probe = ""
+    if t.get("probe") is not None:
+        # Probes run every probe_interval: the figures must exist and be sane, not equal.
+        sent = get("xfrmd_tunnel_probes_sent_total")
+        lost = get("xfrmd_tunnel_probes_lost_total")
+        rtt = get("xfrmd_tunnel_probe_rtt_seconds")
+        if not (sent > 0 and 0 <= lost <= sent and 0 < rtt < 10):
+            fail(f"probe series not sane: sent {sent} lost {lost} rtt {rtt}")
+        if get("xfrmd_tunnel_probe_up") != 1 or get("xfrmd_tunnel_healthy") != 1:
+            fail("probe_up/healthy not 1 on an up tunnel")
+        probe = f"; probes sent {int(sent)} lost {int(lost)} rtt {rtt * 1000:.2f} ms"
+    exact = "=" if lo == hi else "within"
     print(f"obs-check: metrics OK {a.tunnel} state 1, up ratio 1; "
           f"in {m['bytes_in']} B / {m['packets_in']} pkts (SPI 0x{p2['spi_in']:08x}), "
           f"out {m['bytes_out']} B / {m['packets_out']} pkts (SPI 0x{p2['spi_out']:08x}) "
-          f"= ip -s xfrm state = xfrmd status")
+          f"{exact} ip -s xfrm state (before {lo['bytes_in']}/{lo['bytes_out']} B, "
+          f"after {hi['bytes_in']}/{hi['bytes_out']} B), status {t['bytes_in']}/{t['bytes_out']} B"
+          f"{probe}")
 
 
 # ---- activity log ---------------------------------------------------------------------------
@@ -337,6 +365,8 @@ def cmd_status(a):
             fail(f"phase1 keys {list(t['phase1'])}")
         if t["phase2"] is not None and list(t["phase2"]) != PHASE2_KEYS:
             fail(f"phase2 keys {list(t['phase2'])}")
+        if t["probe"] is not None and list(t["probe"]) != PROBE_KEYS:
+            fail(f"probe keys {list(t['probe'])}")
     print(f"obs-check: status OK {len(r['tunnels'])} tunnel(s), documented keys in order")
 
 
@@ -349,6 +379,7 @@ def main():
     m.add_argument("--control", required=True)
     m.add_argument("--tunnel", required=True)
     m.add_argument("--up", type=int, default=1, choices=[0, 1])
+    m.add_argument("--min-bytes", type=int, default=1)
     lg = sub.add_parser("log")
     lg.add_argument("--format", required=True, choices=["json", "text"])
     lg.add_argument("--tunnel", required=True)

@@ -15,6 +15,7 @@
 
 pub mod algo;
 pub mod compile;
+pub mod decide;
 pub mod diag;
 pub mod effective;
 pub mod locate;
@@ -29,6 +30,7 @@ pub use algo::{
     StartupAction,
 };
 pub use compile::{compile, DesiredState};
+pub use decide::{decide, Health, HealthView, RouteDecision};
 pub use diag::{Diagnostic, Diagnostics};
 pub use effective::effective;
 pub use site::{ActivityLog, Auth, Connection, Site, Tunnel, TunnelOptions};

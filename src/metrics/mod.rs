@@ -11,8 +11,11 @@
 //! `xfrmd_tunnel_rekeys_total{sa="ike"|"child"}`, `xfrmd_tunnel_dpd_timeouts_total` and
 //! `xfrmd_tunnel_negotiation_failures_total{reason}` (reasons seen so far only; values in
 //! [`FailureReason`]). Per connection: `xfrmd_connection_tunnels_up_ratio` (tunnels up /
-//! tunnels, the cloud gateways' connection-level TunnelState). Probe RTT and loss are not
-//! exported: the status report does not carry probe health yet.
+//! tunnels, the cloud gateways' connection-level TunnelState). Liveness probes, for tunnels
+//! whose status carries them (route mode): `xfrmd_tunnel_probe_rtt_seconds` (last round
+//! trip), `xfrmd_tunnel_probes_sent_total`, `xfrmd_tunnel_probes_lost_total` (loss ratio =
+//! rate(lost) / rate(sent)), `xfrmd_tunnel_probe_up` (1 answering, 0 not yet or lost) and
+//! `xfrmd_tunnel_healthy` (1 when the tunnel may carry routes).
 //!
 //! Rendering is a pure function of a [`StatusReport`] and [`EventCounts`]; this module never
 //! reads the kernel, never blocks and exports no secret (the report has none).
@@ -32,7 +35,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::activity::{FailureReason, Kind, Record};
-use crate::control::{PhaseState, StatusReport};
+use crate::control::{PhaseState, ProbeState, StatusReport};
 
 /// The HTTP `Content-Type` of [`render`]'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -122,6 +125,11 @@ pub fn render(report: &StatusReport, counts: &EventCounts) -> String {
     let dpd = Counters::<TunnelLabels>::default();
     let failures = Counters::<FailureLabels>::default();
     let ratio = Family::<ConnectionLabels, Gauge<f64, AtomicU64>>::default();
+    let probe_rtt = Family::<TunnelLabels, Gauge<f64, AtomicU64>>::default();
+    let probes_sent = Counters::<TunnelLabels>::default();
+    let probes_lost = Counters::<TunnelLabels>::default();
+    let probe_up = Family::<TunnelLabels, Gauge>::default();
+    let healthy = Family::<TunnelLabels, Gauge>::default();
 
     let mut per_conn: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     let none = TunnelCounts::default();
@@ -156,6 +164,18 @@ pub fn render(report: &StatusReport, counts: &EventCounts) -> String {
                 reason: reason.as_str().to_owned(),
             };
             failures.get_or_create(&fl).inc_by(*n);
+        }
+        if let Some(p) = &t.probe {
+            if let Some(us) = p.rtt_us {
+                // Microseconds to seconds; exact for any realistic RTT (< 2^53 µs).
+                probe_rtt.get_or_create(&l).set(us as f64 / 1e6);
+            }
+            probes_sent.get_or_create(&l).inc_by(p.sent);
+            probes_lost.get_or_create(&l).inc_by(p.lost);
+            probe_up
+                .get_or_create(&l)
+                .set(i64::from(p.state == ProbeState::Up));
+            healthy.get_or_create(&l).set(i64::from(p.healthy));
         }
         let e = per_conn.entry(t.connection.as_str()).or_default();
         e.0 = e.0.saturating_add(u32::from(up));
@@ -214,6 +234,27 @@ pub fn render(report: &StatusReport, counts: &EventCounts) -> String {
         "connection_tunnels_up_ratio",
         "Fraction of the connection's tunnels that are up (1: all, 0: none)",
         ratio,
+    );
+    reg.register(
+        "tunnel_probe_rtt_seconds",
+        "Round-trip time of the last answered liveness probe (ICMP echo to the peer's inside address)",
+        probe_rtt,
+    );
+    reg.register("tunnel_probes_sent", "Liveness probes sent", probes_sent);
+    reg.register(
+        "tunnel_probes_lost",
+        "Liveness probes lost (loss ratio: rate(lost) / rate(sent))",
+        probes_lost,
+    );
+    reg.register(
+        "tunnel_probe_up",
+        "Liveness probes answered (1) or not yet / lost (0)",
+        probe_up,
+    );
+    reg.register(
+        "tunnel_healthy",
+        "The tunnel may carry routes (CHILD SA installed and probes not down)",
+        healthy,
     );
     let mut out = String::new();
     // Writing into a String cannot fail.

@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::http::MetricsServer;
 use super::*;
 use crate::activity::{Facts, Recorder};
-use crate::control::{ControlRequest, Response, TunnelStatus};
+use crate::control::{ControlRequest, ProbeState, ProbeStatus, Response, TunnelStatus};
 
 fn tunnel(conn: &str, name: &str, p2: PhaseState, bytes: u64) -> TunnelStatus {
     TunnelStatus {
@@ -32,6 +32,13 @@ fn tunnel(conn: &str, name: &str, p2: PhaseState, bytes: u64) -> TunnelStatus {
         packets_out: 20,
         route_active: p2 == PhaseState::Established,
         last_error: None,
+        probe: (p2 == PhaseState::Established).then_some(ProbeStatus {
+            state: ProbeState::Up,
+            rtt_us: Some(1830),
+            sent: 100,
+            lost: 3,
+            healthy: true,
+        }),
     }
 }
 
@@ -149,6 +156,13 @@ fn exposition_has_every_series_with_the_reports_values() {
         1.0
     );
     assert!(!s.keys().any(|k| k.contains("reason=\"timeout\"")));
+    // Probe health where the report has it; no probe series for a tunnel without probes.
+    assert_eq!(get(&format!("xfrmd_tunnel_probe_rtt_seconds{e1}")), 0.00183);
+    assert_eq!(get(&format!("xfrmd_tunnel_probes_sent_total{e1}")), 100.0);
+    assert_eq!(get(&format!("xfrmd_tunnel_probes_lost_total{e1}")), 3.0);
+    assert_eq!(get(&format!("xfrmd_tunnel_probe_up{e1}")), 1.0);
+    assert_eq!(get(&format!("xfrmd_tunnel_healthy{e1}")), 1.0);
+    assert!(!s.contains_key("xfrmd_tunnel_probes_sent_total{connection=\"east\",tunnel=\"t2\"}"));
 }
 
 #[test]
@@ -164,6 +178,11 @@ fn every_family_has_help_and_type() {
         ("xfrmd_tunnel_dpd_timeouts", "counter"),
         ("xfrmd_tunnel_negotiation_failures", "counter"),
         ("xfrmd_connection_tunnels_up_ratio", "gauge"),
+        ("xfrmd_tunnel_probe_rtt_seconds", "gauge"),
+        ("xfrmd_tunnel_probes_sent", "counter"),
+        ("xfrmd_tunnel_probes_lost", "counter"),
+        ("xfrmd_tunnel_probe_up", "gauge"),
+        ("xfrmd_tunnel_healthy", "gauge"),
     ] {
         assert!(
             text.contains(&format!("# TYPE {name} {ty}\n")),
