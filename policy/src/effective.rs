@@ -114,5 +114,6 @@ fn options(o: &TunnelOptions) -> RawOptions {
         probe_interval: Some(o.probe_interval.get()),
         probe_misses: Some(o.probe_misses.get()),
         probe_recover: Some(o.probe_recover.get()),
+        activity_log: Some(o.activity_log),
     }
 }

@@ -299,6 +299,9 @@ tunnel_options! {
     /// Consecutive answered probes that mark it up again: 1..=100, default 3.
     #[schemars(range(min = 1, max = 100))]
     probe_recover: u32,
+    /// Write this tunnel's lines to the tunnel activity log when `site.activity_log` is set
+    /// (REQUIREMENTS §10.1: enabled per tunnel). Default true.
+    activity_log: bool,
 }
 
 /// Writes a list option as a YAML flow sequence (`[a, b]`) to keep `--effective` short.

@@ -164,4 +164,6 @@ pub struct TunnelOptions {
     pub probe_misses: ProbeMisses,
     /// Probe recovery count.
     pub probe_recover: ProbeRecover,
+    /// This tunnel writes to the activity log (when the site has one).
+    pub activity_log: bool,
 }

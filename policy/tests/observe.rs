@@ -84,5 +84,34 @@ fn effective_shows_both_keys_and_reloads_identically() {
     assert_eq!(again.activity_log.unwrap().format, LogFormat::Text);
     let text = policy::effective(&ok(BASE));
     assert!(text.contains("metrics_listen: 127.0.0.1:9814"), "{text}");
-    assert!(!text.contains("activity_log"), "{text}");
+    assert!(
+        !text.contains("format: json") && !text.contains("dir:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn activity_log_is_enabled_per_tunnel_by_default_and_can_be_turned_off() {
+    let s = ok(BASE);
+    assert!(s.connections[0]
+        .tunnels
+        .iter()
+        .all(|t| t.options.activity_log));
+    let s = ok(&common::t1("activity_log: false"));
+    let on: Vec<bool> = s.connections[0]
+        .tunnels
+        .iter()
+        .map(|t| t.options.activity_log)
+        .collect();
+    assert_eq!(on, vec![false, true]);
+    let s = ok(&common::def("activity_log: false"));
+    assert!(s.connections[0]
+        .tunnels
+        .iter()
+        .all(|t| !t.options.activity_log));
+    let text = policy::effective(&ok(&common::t1("activity_log: false")));
+    assert!(text.contains("activity_log: false"), "{text}");
+    assert!(text.contains("activity_log: true"), "{text}");
+    let d = bad(&common::t1("activity_log: maybe"));
+    assert!(d.to_string().contains("activity_log"), "{d}");
 }

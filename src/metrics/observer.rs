@@ -6,6 +6,7 @@
 //! the daemon: tunnels matter more than their telemetry, so both are logged as errors and
 //! the daemon runs without them. It never touches the core's state and never sees secrets.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -21,6 +22,8 @@ use crate::control::ControlRequest;
 #[derive(Debug)]
 pub struct Observer {
     log: Option<ActivityLog>,
+    /// Tunnels with `activity_log: false`: counted, not written.
+    silent: BTreeSet<(String, String)>,
     counts: Arc<Mutex<EventCounts>>,
     write_failed: bool,
 }
@@ -56,8 +59,19 @@ impl Observer {
                 Err(e) => tracing::error!(%addr, error = %e, "metrics endpoint disabled"),
             }
         }
+        let silent = site
+            .connections
+            .iter()
+            .flat_map(|c| {
+                c.tunnels
+                    .iter()
+                    .filter(|t| !t.options.activity_log)
+                    .map(|t| (c.name.as_str().to_owned(), t.name.as_str().to_owned()))
+            })
+            .collect();
         Observer {
             log,
+            silent,
             counts,
             write_failed: false,
         }
@@ -67,6 +81,7 @@ impl Observer {
     pub fn disabled() -> Self {
         Observer {
             log: None,
+            silent: BTreeSet::new(),
             counts: Arc::new(Mutex::new(EventCounts::default())),
             write_failed: false,
         }
@@ -85,6 +100,12 @@ impl Observer {
         let Some(log) = self.log.as_mut() else {
             return;
         };
+        if self
+            .silent
+            .contains(&(r.connection.clone(), r.tunnel.clone()))
+        {
+            return;
+        }
         let ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -97,5 +118,67 @@ impl Observer {
             }
             Err(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::{Facts, Recorder};
+    use crate::control::PhaseState;
+
+    #[test]
+    fn records_are_counted_and_written_except_for_silent_tunnels() {
+        let dir = std::env::temp_dir().join(format!("xfrmd-observer-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let yaml = format!(
+            "site:\n  name: west\n  metrics_listen: \"off\"\n  activity_log: {{ format: text, dir: {} }}\n\
+             connections:\n  east:\n    remote_networks: [10.2.0.0/16]\n    tunnels:\n\
+             \x20     - {{ name: t1, local: 192.0.2.1, remote: 198.51.100.1, inside: 169.254.10.0/30, auth: {{ psk: Abc.12345 }} }}\n\
+             \x20     - {{ name: t2, local: 192.0.2.2, remote: 198.51.100.2, inside: 169.254.11.0/30, auth: {{ psk: Abc.12345 }}, activity_log: false }}\n",
+            dir.display()
+        );
+        let site = policy::load(&yaml, "t.yaml").unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, _rx) = mpsc::channel(1);
+        let mut obs = rt.block_on(Observer::start(&site, tx));
+        let mut rec = Recorder::default();
+        for tunnel in ["t1", "t2"] {
+            let f = Facts {
+                connection: "east",
+                tunnel,
+                dpd_enabled: true,
+                nat_t_detected: false,
+                ike_phase1_state: PhaseState::Established,
+                ike_phase2_state: PhaseState::Down,
+            };
+            rec.on_event(
+                f,
+                &ike::v2::Event::DpdDead {
+                    tunnel: ike::config::TunnelRef(0),
+                },
+            );
+        }
+        while let Some(r) = rec.poll() {
+            obs.record(r);
+        }
+        let counts = obs.counts();
+        let c = counts.lock().unwrap();
+        for t in ["t1", "t2"] {
+            assert_eq!(
+                c.0[&("east".to_owned(), t.to_owned())].dpd_timeouts,
+                1,
+                "{t}"
+            );
+        }
+        let text = std::fs::read_to_string(dir.join("east_t1.log")).unwrap();
+        let line = crate::activity::Line::from_text(text.trim_end()).unwrap();
+        assert!(line.details.starts_with("DPD timed out"));
+        assert!(line.event_timestamp > 1_600_000_000_000);
+        assert!(!dir.join("east_t2.log").exists());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
