@@ -12,4 +12,5 @@ pub mod metrics;
 pub mod plan;
 pub mod probe_io;
 pub mod runtime;
+pub mod state_file;
 pub mod transport;

@@ -30,7 +30,7 @@ fn tunnel(name: &str, l: &str, r: &str, inside: &str, prio: &str, extra: &str) -
     )
 }
 
-fn west_yaml() -> String {
+pub(super) fn west_yaml() -> String {
     let extra = "\n        startup: start\n        preempt: true\n        hold_down: 2";
     format!(
         "site: {{ name: west, networks: [10.1.0.0/16] }}\nconnections:\n  east:\n    remote_networks: [10.2.0.0/16]\n    tunnels:{}{}\n",
@@ -39,7 +39,7 @@ fn west_yaml() -> String {
     )
 }
 
-fn east_yaml() -> String {
+pub(super) fn east_yaml() -> String {
     format!(
         "site: {{ name: east, networks: [10.2.0.0/16] }}\nconnections:\n  west:\n    remote_networks: [10.1.0.0/16]\n    tunnels:{}{}\n",
         tunnel("t1", "198.51.100.1", "192.0.2.1", "169.254.10.0/30", "100", ""),
@@ -48,7 +48,7 @@ fn east_yaml() -> String {
 }
 
 /// Where west routes 10.2.0.0/16: the interfaces, or "blackhole".
-fn west_route(d: &mut SimDaemon) -> String {
+pub(super) fn west_route(d: &mut SimDaemon) -> String {
     let snap = d.kernel_mut().snapshot().unwrap();
     let dst: ipnet::IpNet = "10.2.0.0/16".parse().unwrap();
     let routes: Vec<_> = snap.routes.iter().filter(|r| r.dst == dst).collect();
@@ -65,7 +65,7 @@ fn west_route(d: &mut SimDaemon) -> String {
 }
 
 /// Runs both daemons; west's probes of tunnels in `answering` get a reply 2 ms later.
-fn run(
+pub(super) fn run(
     w: &mut SimDaemon,
     e: &mut SimDaemon,
     start: Instant,

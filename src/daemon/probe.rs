@@ -3,11 +3,14 @@
 //! lost probes mark the tunnel down, `probe_recover` consecutive answers mark it up again.
 //!
 //! Sans-IO: [`Prober`] says when to send which sequence number and folds replies in; the
-//! tokio shell owns the socket. A probe counts as lost when the next one is due and it has
-//! no answer. Probes only count once the peer has answered one ("armed"): a peer without an
+//! tokio shell owns the socket. A probe is missed when it is one interval old without an
+//! answer; a late answer to any probe still outstanding proves the path and clears the count
+//! (a loaded router answering in 250 ms is alive, not down). Probes only count once the peer
+//! has answered one ("armed"): a peer without an
 //! inside address never answers, and its tunnel then stays healthy on IKE alone. It never
 //! sends anything itself and never decides routes (`policy::decide` does).
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use ike::v2::Instant;
@@ -32,14 +35,14 @@ pub struct Prober {
     state: ProbeState,
     next: Option<Instant>,
     seq: u16,
-    outstanding: Option<(u16, Instant)>,
-    missed: u32,
+    /// Probes sent since the last answer, oldest first.
+    outstanding: VecDeque<(u16, Instant)>,
     answered: u32,
     /// Last round-trip time.
     pub rtt: Option<Duration>,
     /// Probes sent.
     pub sent: u64,
-    /// Probes lost (counted when the next one was due).
+    /// Probes never answered.
     pub lost: u64,
 }
 
@@ -62,13 +65,17 @@ impl Prober {
             state: ProbeState::Unarmed,
             next: None,
             seq: 0,
-            outstanding: None,
-            missed: 0,
+            outstanding: VecDeque::new(),
             answered: 0,
             rtt: None,
             sent: 0,
             lost: 0,
         }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> ProbeConfig {
+        self.cfg
     }
 
     /// The probe state.
@@ -85,8 +92,7 @@ impl Prober {
     pub fn start(&mut self, now: Instant) {
         if self.next.is_none() {
             self.next = Some(now);
-            self.outstanding = None;
-            self.missed = 0;
+            self.outstanding.clear();
             self.answered = 0;
         }
     }
@@ -95,7 +101,7 @@ impl Prober {
     /// `probe_recover` answers after its SAs come back.
     pub fn stop(&mut self) {
         self.next = None;
-        self.outstanding = None;
+        self.outstanding.clear();
     }
 
     /// When [`Prober::on_timeout`] must next run.
@@ -103,8 +109,8 @@ impl Prober {
         self.next
     }
 
-    /// Timer: counts the unanswered probe as lost and returns the next sequence number to
-    /// send, when one is due.
+    /// Timer: counts the probes missed so far and returns the next sequence number to send,
+    /// when one is due.
     pub fn on_timeout(&mut self, now: Instant) -> (Option<u16>, Transition) {
         let Some(next) = self.next else {
             return (None, Transition::None);
@@ -112,23 +118,30 @@ impl Prober {
         if now < next {
             return (None, Transition::None);
         }
+        let interval = self.cfg.interval;
+        let missed = self
+            .outstanding
+            .iter()
+            .filter(|(_, sent)| now.0 >= sent.0.saturating_add(interval))
+            .count();
         let mut tr = Transition::None;
-        if self.outstanding.take().is_some() {
-            self.lost = self.lost.saturating_add(1);
-            self.missed = self.missed.saturating_add(1);
+        if self.state == ProbeState::Up && missed >= self.cfg.misses as usize {
+            // Recovery counts the answers from here on.
             self.answered = 0;
-            if self.state == ProbeState::Up && self.missed >= self.cfg.misses {
-                self.state = ProbeState::Down;
-                tr = Transition::Down;
-            }
+            self.state = ProbeState::Down;
+            tr = Transition::Down;
         }
         self.seq = self.seq.wrapping_add(1);
-        self.outstanding = Some((self.seq, now));
+        self.outstanding.push_back((self.seq, now));
+        if self.outstanding.len() > MAX_OUTSTANDING {
+            self.outstanding.pop_front();
+            self.lost = self.lost.saturating_add(1);
+        }
         self.sent = self.sent.saturating_add(1);
         // Keep the cadence even when the timer fired late.
-        let mut n = next.0.saturating_add(self.cfg.interval);
+        let mut n = next.0.saturating_add(interval);
         if n <= now.0 {
-            n = now.0.saturating_add(self.cfg.interval);
+            n = now.0.saturating_add(interval);
         }
         self.next = Some(Instant(n));
         (Some(self.seq), tr)
@@ -136,15 +149,16 @@ impl Prober {
 
     /// An echo reply with `seq` arrived.
     pub fn on_reply(&mut self, now: Instant, seq: u16) -> Transition {
-        match self.outstanding {
-            Some((s, sent)) if s == seq => {
-                self.outstanding = None;
-                self.rtt = Some(now.saturating_since(sent));
-            }
-            // Late or duplicate: it was (or will be) counted as lost.
-            _ => return Transition::None,
+        let Some(pos) = self.outstanding.iter().position(|(s, _)| *s == seq) else {
+            // A duplicate, or older than everything outstanding.
+            return Transition::None;
+        };
+        if let Some((_, sent)) = self.outstanding.get(pos) {
+            self.rtt = Some(now.saturating_since(*sent));
         }
-        self.missed = 0;
+        // Probes sent before this one never got their own answer.
+        self.lost = self.lost.saturating_add(pos as u64);
+        self.outstanding.drain(..=pos);
         self.answered = self.answered.saturating_add(1);
         match self.state {
             ProbeState::Unarmed => {
@@ -158,7 +172,20 @@ impl Prober {
             _ => Transition::None,
         }
     }
+
+    /// Probes lost so far, counting those already overdue.
+    pub fn lost_now(&self, now: Instant) -> u64 {
+        let overdue = self
+            .outstanding
+            .iter()
+            .filter(|(_, sent)| now.0 >= sent.0.saturating_add(self.cfg.interval))
+            .count();
+        self.lost.saturating_add(overdue as u64)
+    }
 }
+
+/// Probes remembered without an answer (older ones are counted lost and forgotten).
+const MAX_OUTSTANDING: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -217,7 +244,7 @@ mod tests {
             ]
         );
         assert!(p.is_down());
-        assert_eq!(p.lost, 3);
+        assert_eq!(p.lost_now(ms(800)), 3);
         // Two answers are not enough, the third recovers.
         for (i, want) in [Transition::None, Transition::None, Transition::Up]
             .into_iter()
@@ -230,21 +257,32 @@ mod tests {
     }
 
     #[test]
-    fn a_late_answer_is_a_loss_and_an_answer_resets_the_count() {
+    fn a_late_answer_proves_the_path_and_resets_the_count() {
         let mut p = prober();
         p.start(ms(0));
         let (s0, _) = p.on_timeout(ms(0));
         p.on_reply(ms(1), s0.unwrap());
-        let (s1, _) = p.on_timeout(ms(200));
-        let (_, _) = p.on_timeout(ms(400));
-        assert_eq!(p.on_reply(ms(401), s1.unwrap()), Transition::None);
-        assert_eq!(p.lost, 1);
-        let (s3, _) = p.on_timeout(ms(600));
-        p.on_reply(ms(601), s3.unwrap());
-        // Two more losses: still up (the count restarted).
-        p.on_timeout(ms(800));
-        p.on_timeout(ms(1000));
+        // Answers take 450 ms (a loaded router): never three overdue at once.
+        let mut pending = std::collections::VecDeque::new();
+        for t in (200..5000).step_by(200) {
+            let (seq, tr) = p.on_timeout(ms(t));
+            assert_eq!(tr, Transition::None, "at {t} ms");
+            pending.push_back((seq.unwrap(), t + 450));
+            while pending.front().is_some_and(|(_, at)| *at <= t + 200) {
+                let (s, at) = pending.pop_front().unwrap();
+                p.on_reply(ms(at), s);
+            }
+        }
         assert_eq!(p.state(), ProbeState::Up);
+        assert_eq!(p.rtt, Some(Duration::from_millis(450)));
+        // An answer to a later probe forgives the earlier ones but counts them lost.
+        let (a, _) = p.on_timeout(ms(6000));
+        let (b, _) = p.on_timeout(ms(6200));
+        let _ = a;
+        let before = p.lost;
+        p.on_reply(ms(6201), b.unwrap());
+        assert!(p.lost > before);
+        assert_eq!(p.lost_now(ms(6201)), p.lost);
     }
 
     #[test]
