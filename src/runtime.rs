@@ -78,6 +78,7 @@ fn reload<K: xfrm::KernelBackend, T: crate::transport::Transport>(
     d: &mut Daemon<K, T>,
     config: &Path,
     now: Instant,
+    obs: &mut crate::metrics::Observer,
 ) -> Response {
     let origin = config.display().to_string();
     let kept = "not reloaded; the running configuration stays in force";
@@ -99,9 +100,12 @@ fn reload<K: xfrm::KernelBackend, T: crate::transport::Transport>(
         }
     };
     match d.reload(now, &site, &|p| std::fs::read_to_string(p)) {
-        Ok(summary) => Response::Done {
-            message: summary.to_string(),
-        },
+        Ok(summary) => {
+            obs.reconfigure(&site); // issue 8: activity log settings follow the file
+            Response::Done {
+                message: summary.to_string(),
+            }
+        }
         Err(e @ crate::daemon::ReloadError::Map(_)) => Response::Error {
             message: format!("{origin}: {e}; {kept}"),
         },
@@ -196,7 +200,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 _ = timer => d.handle_timeout(now()),
                 Some(req) = rx.recv() => {
                     let resp = match req.request {
-                        Request::Reload => reload(&mut d, config, now()),
+                        Request::Reload => reload(&mut d, config, now(), &mut obs),
                         Request::Stop { keep_sas } => {
                             keep = keep_sas;
                             let _ = req.reply.send(Response::Done {
@@ -216,7 +220,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 _ = int.recv() => { tracing::info!("SIGINT: stopping"); break; }
                 Some(r) = echo_replies.recv() => d.handle_probe_reply(now(), r.tunnel, r.seq),
                 _ = hup.recv() => {
-                    if let Response::Error { message } = reload(&mut d, config, now()) {
+                    if let Response::Error { message } = reload(&mut d, config, now(), &mut obs) {
                         tracing::error!("SIGHUP: {message}");
                     }
                 }

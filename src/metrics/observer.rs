@@ -22,6 +22,8 @@ use crate::control::ControlRequest;
 #[derive(Debug)]
 pub struct Observer {
     log: Option<ActivityLog>,
+    log_config: Option<policy::ActivityLog>,
+    metrics_listen: Option<std::net::SocketAddr>,
     /// Tunnels with `activity_log: false`: counted, not written.
     silent: BTreeSet<(String, String)>,
     counts: Arc<Mutex<EventCounts>>,
@@ -33,18 +35,6 @@ impl Observer {
     /// Must run inside a tokio runtime.
     pub async fn start(site: &policy::Site, core: mpsc::Sender<ControlRequest>) -> Self {
         let counts = Arc::new(Mutex::new(EventCounts::default()));
-        let log = site.activity_log.as_ref().and_then(|a| {
-            match ActivityLog::open(a.format, Path::new(&a.dir)) {
-                Ok(l) => {
-                    tracing::info!(dir = %a.dir, format = %a.format, "tunnel activity log");
-                    Some(l)
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "tunnel activity log disabled");
-                    None
-                }
-            }
-        });
         if let Some(addr) = site.metrics_listen {
             match MetricsServer::bind(addr).await {
                 Ok(server) => {
@@ -59,21 +49,30 @@ impl Observer {
                 Err(e) => tracing::error!(%addr, error = %e, "metrics endpoint disabled"),
             }
         }
-        let silent = site
-            .connections
-            .iter()
-            .flat_map(|c| {
-                c.tunnels
-                    .iter()
-                    .filter(|t| !t.options.activity_log)
-                    .map(|t| (c.name.as_str().to_owned(), t.name.as_str().to_owned()))
-            })
-            .collect();
         Observer {
-            log,
-            silent,
+            log: open_log(site.activity_log.as_ref()),
+            log_config: site.activity_log.clone(),
+            metrics_listen: site.metrics_listen,
+            silent: silent(site),
             counts,
             write_failed: false,
+        }
+    }
+
+    /// After a reload: the new per-tunnel `activity_log` flags apply at once, a changed
+    /// `site.activity_log` reopens (or closes) the log; a changed `site.metrics_listen` is
+    /// only logged (the endpoint keeps its address until the next start).
+    pub fn reconfigure(&mut self, site: &policy::Site) {
+        self.silent = silent(site);
+        if site.activity_log != self.log_config {
+            self.log = open_log(site.activity_log.as_ref());
+            self.log_config = site.activity_log.clone();
+            self.write_failed = false;
+        }
+        if site.metrics_listen != self.metrics_listen {
+            tracing::warn!(
+                "site.metrics_listen changed: the metrics endpoint moves at the next start"
+            );
         }
     }
 
@@ -81,6 +80,8 @@ impl Observer {
     pub fn disabled() -> Self {
         Observer {
             log: None,
+            log_config: None,
+            metrics_listen: None,
             silent: BTreeSet::new(),
             counts: Arc::new(Mutex::new(EventCounts::default())),
             write_failed: false,
@@ -119,6 +120,33 @@ impl Observer {
             Err(_) => {}
         }
     }
+}
+
+fn open_log(cfg: Option<&policy::ActivityLog>) -> Option<ActivityLog> {
+    let a = cfg?;
+    match ActivityLog::open(a.format, Path::new(&a.dir)) {
+        Ok(l) => {
+            tracing::info!(dir = %a.dir, format = %a.format, "tunnel activity log");
+            Some(l)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "tunnel activity log disabled");
+            None
+        }
+    }
+}
+
+/// Tunnels with `activity_log: false`.
+fn silent(site: &policy::Site) -> BTreeSet<(String, String)> {
+    site.connections
+        .iter()
+        .flat_map(|c| {
+            c.tunnels
+                .iter()
+                .filter(|t| !t.options.activity_log)
+                .map(|t| (c.name.as_str().to_owned(), t.name.as_str().to_owned()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -179,6 +207,57 @@ mod tests {
         assert!(line.details.starts_with("DPD timed out"));
         assert!(line.event_timestamp > 1_600_000_000_000);
         assert!(!dir.join("east_t2.log").exists());
+        drop(c);
+
+        // Reload: t2 now logs, t1 does not; then the log moves to another directory.
+        let site2 = policy::load(
+            &yaml
+                .replace("activity_log: false", "activity_log: true")
+                .replace(
+                    "name: t1, local: 192.0.2.1, remote: 198.51.100.1, inside: 169.254.10.0/30, auth: { psk: Abc.12345 }",
+                    "name: t1, local: 192.0.2.1, remote: 198.51.100.1, inside: 169.254.10.0/30, auth: { psk: Abc.12345 }, activity_log: false",
+                ),
+            "t.yaml",
+        )
+        .unwrap();
+        obs.reconfigure(&site2);
+        let dpd = |tunnel: &'static str, rec: &mut Recorder| {
+            let f = Facts {
+                connection: "east",
+                tunnel,
+                dpd_enabled: true,
+                nat_t_detected: false,
+                ike_phase1_state: PhaseState::Down,
+                ike_phase2_state: PhaseState::Down,
+            };
+            rec.on_event(
+                f,
+                &ike::v2::Event::DpdDead {
+                    tunnel: ike::config::TunnelRef(0),
+                },
+            );
+        };
+        dpd("t1", &mut rec);
+        dpd("t2", &mut rec);
+        while let Some(r) = rec.poll() {
+            obs.record(r);
+        }
+        let t1 = std::fs::read_to_string(dir.join("east_t1.log")).unwrap();
+        assert_eq!(t1.lines().count(), 1, "{t1}");
+        let t2 = std::fs::read_to_string(dir.join("east_t2.log")).unwrap();
+        assert_eq!(t2.lines().count(), 1, "{t2}");
+        let moved = dir.join("moved");
+        let site3 = policy::load(
+            &yaml.replace(&dir.display().to_string(), &moved.display().to_string()),
+            "t.yaml",
+        )
+        .unwrap();
+        obs.reconfigure(&site3);
+        dpd("t1", &mut rec);
+        while let Some(r) = rec.poll() {
+            obs.record(r);
+        }
+        assert!(moved.join("east_t1.log").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
