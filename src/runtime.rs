@@ -78,6 +78,7 @@ fn reload<K: xfrm::KernelBackend, T: crate::transport::Transport>(
     d: &mut Daemon<K, T>,
     config: &Path,
     now: Instant,
+    obs: &mut crate::metrics::Observer,
 ) -> Response {
     let origin = config.display().to_string();
     let kept = "not reloaded; the running configuration stays in force";
@@ -99,9 +100,12 @@ fn reload<K: xfrm::KernelBackend, T: crate::transport::Transport>(
         }
     };
     match d.reload(now, &site, &|p| std::fs::read_to_string(p)) {
-        Ok(summary) => Response::Done {
-            message: summary.to_string(),
-        },
+        Ok(summary) => {
+            obs.reconfigure(&site); // issue 8: activity log settings follow the file
+            Response::Done {
+                message: summary.to_string(),
+            }
+        }
         Err(e @ crate::daemon::ReloadError::Map(_)) => Response::Error {
             message: format!("{origin}: {e}; {kept}"),
         },
@@ -165,6 +169,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
 
         let server = ControlServer::bind(control).map_err(|e| err("control socket", e))?;
         let (tx, mut rx) = mpsc::channel::<ControlRequest>(16);
+        let mut obs = crate::metrics::Observer::start(&site, tx.clone()).await; // issue 8
         tokio::spawn(async move {
             if let Err(e) = server.serve(tx).await {
                 tracing::error!(error = %e, "control socket stopped");
@@ -196,7 +201,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 _ = timer => d.handle_timeout(now()),
                 Some(req) = rx.recv() => {
                     let resp = match req.request {
-                        Request::Reload => reload(&mut d, config, now()),
+                        Request::Reload => reload(&mut d, config, now(), &mut obs),
                         Request::Stop { keep_sas } => {
                             keep = keep_sas;
                             stopping = true;
@@ -217,7 +222,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 _ = int.recv() => { tracing::info!("SIGINT: stopping"); break; }
                 Some(r) = echo_replies.recv() => d.handle_probe_reply(now(), r.tunnel, r.seq),
                 _ = hup.recv() => {
-                    if let Response::Error { message } = reload(&mut d, config, now()) {
+                    if let Response::Error { message } = reload(&mut d, config, now(), &mut obs) {
                         tracing::error!("SIGHUP: {message}");
                     }
                 }
@@ -225,6 +230,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             d.handle_kernel_events(now());
             while let Some(p) = d.poll_probe() {
                 probes.send(&p);
+            }
+            while let Some(r) = d.poll_activity() {
+                obs.record(r);
             }
         }
         if stopping {
@@ -248,6 +256,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             }
         })
         .await;
+        while let Some(r) = d.poll_activity() {
+            obs.record(r);
+        }
         let flushed = d.flush().map_err(|e| err("kernel cleanup", e));
         let _ = std::fs::remove_file(control);
         flushed.map(|_| ())

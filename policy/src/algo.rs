@@ -94,6 +94,16 @@ names! {
 }
 
 names! {
+    /// Line format of the tunnel activity log (REQUIREMENTS §10.1).
+    LogFormat {
+        /// One JSON object per line.
+        Json = "json",
+        /// One `key=value ...` line per event.
+        Text = "text",
+    }
+}
+
+names! {
     /// Which usable address of the inside /30 (/126) this side takes.
     InsideSide { First = "first", Second = "second", }
 }

@@ -80,6 +80,8 @@ pub struct Daemon<K: KernelBackend, T: Transport> {
     health: policy::HealthView,
     decision: policy::RouteDecision,
     probes_out: VecDeque<ProbeRequest>,
+    /// Observability hook: activity records for the shell (issue 8).
+    activity: crate::activity::Recorder,
 }
 
 impl<K: KernelBackend, T: Transport> Daemon<K, T> {
@@ -120,6 +122,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             health,
             decision,
             probes_out: VecDeque::new(),
+            activity: crate::activity::Recorder::default(),
         }
     }
 
@@ -408,8 +411,26 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         if let Some(t) = self.tunnels.get_mut(i) {
             if t.state.phase1_state == crate::control::PhaseState::Down {
                 t.state.phase1_state = crate::control::PhaseState::Negotiating;
+                self.activity.on_initiate(obs_facts(t)); // observability hook
             }
         }
+    }
+
+    /// The next activity record for the tunnel activity log and metrics (issue 8).
+    pub fn poll_activity(&mut self) -> Option<crate::activity::Record> {
+        self.activity.poll()
+    }
+}
+
+/// What the activity log says about a tunnel besides the event (observability hook).
+fn obs_facts(t: &TunnelEntry) -> crate::activity::Facts<'_> {
+    crate::activity::Facts {
+        connection: &t.connection,
+        tunnel: &t.name,
+        dpd_enabled: t.dpd_enabled,
+        nat_t_detected: t.state.nat,
+        ike_phase1_state: t.state.phase1_state,
+        ike_phase2_state: t.state.phase2_state,
     }
 }
 
@@ -492,6 +513,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .get_mut(usize::try_from(tref.0).unwrap_or(usize::MAX))
         {
             t.state.apply(now, &ev);
+            self.activity.on_event(obs_facts(t), &ev); // observability hook
         }
     }
 }

@@ -4,6 +4,7 @@
 //! objects. It never reads files (a `psk_file` is only a path here) and never prints secrets.
 
 mod cross;
+mod observe;
 mod options;
 
 use ipnet::IpNet;
@@ -45,6 +46,8 @@ pub fn validate(raw: &RawFile, cx: &mut Ctx) -> Option<Site> {
         networks: raw.site.networks.clone(),
         transit,
         if_id_base,
+        metrics_listen: observe::metrics_listen(cx, raw.site.metrics_listen.as_deref()),
+        activity_log: observe::activity_log(cx, raw.site.activity_log.as_ref()),
         connections,
     };
     cross::check(&site, cx);

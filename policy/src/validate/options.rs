@@ -305,5 +305,6 @@ pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
         probe_interval: num!(probe_interval, ProbeInterval),
         probe_misses: num!(probe_misses, ProbeMisses),
         probe_recover: num!(probe_recover, ProbeRecover),
+        activity_log: l.flag("activity_log", |o| &o.activity_log, true),
     }
 }
