@@ -93,18 +93,29 @@ pub(super) fn run(
     now
 }
 
-#[test]
-fn probes_fail_over_to_the_standby_and_preempt_back_after_the_hold_down() {
+/// West (from `west`) and east started on one simulated network; both tunnels' probes
+/// answered for `warm_ms`. Returns the daemons and the time reached.
+pub(super) fn pair_up(west: &str, warm_ms: u64) -> (SimDaemon, SimDaemon, Instant, SimNetwork) {
     let net = SimNetwork::new();
-    let mut w = daemon(&west_yaml(), &net, 1, 0xc000_0100);
+    let mut w = daemon(west, &net, 1, 0xc000_0100);
     let mut e = daemon(&east_yaml(), &net, 2, 0xd000_0100);
     let t0 = Instant::default();
     w.start(t0).unwrap();
     e.start(t0).unwrap();
+    let now = run(&mut w, &mut e, t0, warm_ms, &BOTH.into());
+    (w, e, now, net)
+}
+
+/// Both tunnels answer probes.
+pub(super) const BOTH: [usize; 2] = [0, 1];
+
+#[test]
+fn probes_fail_over_to_the_standby_and_preempt_back_after_the_hold_down() {
+    let (mut w, mut e, t0, _net) = pair_up(&west_yaml(), 0);
     // Nothing is up yet: the remote network is blackholed, never left to a default route.
     assert_eq!(west_route(&mut w), "blackhole");
 
-    let both: BTreeSet<usize> = [0, 1].into();
+    let both: BTreeSet<usize> = BOTH.into();
     let now = run(&mut w, &mut e, t0, 3000, &both);
     assert_eq!(west_route(&mut w), "xfrm-east-t1");
 
@@ -152,16 +163,10 @@ fn probes_fail_over_to_the_standby_and_preempt_back_after_the_hold_down() {
 
 #[test]
 fn without_preempt_traffic_stays_on_the_standby_and_ike_loss_also_fails_over() {
-    let net = SimNetwork::new();
     let yaml = west_yaml().replace("preempt: true", "preempt: false");
-    let mut w = daemon(&yaml, &net, 1, 0xc000_0100);
-    let mut e = daemon(&east_yaml(), &net, 2, 0xd000_0100);
-    let t0 = Instant::default();
-    w.start(t0).unwrap();
-    e.start(t0).unwrap();
-    let both: BTreeSet<usize> = [0, 1].into();
+    let (mut w, mut e, now, _net) = pair_up(&yaml, 3000);
+    let both: BTreeSet<usize> = BOTH.into();
     let only_t2: BTreeSet<usize> = [1].into();
-    let now = run(&mut w, &mut e, t0, 3000, &both);
     let now = run(&mut w, &mut e, now, 1500, &only_t2);
     assert_eq!(west_route(&mut w), "xfrm-east-t2");
     let now = run(&mut w, &mut e, now, 10_000, &both);
@@ -181,15 +186,9 @@ fn without_preempt_traffic_stays_on_the_standby_and_ike_loss_also_fails_over() {
 
 #[test]
 fn equal_priorities_share_an_ecmp_route_and_a_lost_member_leaves_it() {
-    let net = SimNetwork::new();
     let yaml = west_yaml().replace("priority: 200", "priority: 100");
-    let mut w = daemon(&yaml, &net, 1, 0xc000_0100);
-    let mut e = daemon(&east_yaml(), &net, 2, 0xd000_0100);
-    let t0 = Instant::default();
-    w.start(t0).unwrap();
-    e.start(t0).unwrap();
-    let both: BTreeSet<usize> = [0, 1].into();
-    let now = run(&mut w, &mut e, t0, 3000, &both);
+    let (mut w, mut e, now, _net) = pair_up(&yaml, 3000);
+    let both: BTreeSet<usize> = BOTH.into();
     assert_eq!(west_route(&mut w), "xfrm-east-t1+xfrm-east-t2");
     let only_t1: BTreeSet<usize> = [0].into();
     let now = run(&mut w, &mut e, now, 1500, &only_t1);

@@ -6,9 +6,8 @@ use std::collections::BTreeSet;
 
 use ike::v2::Instant;
 
-use super::failover_tests::{east_yaml, run, west_yaml};
-use super::tests::{daemon, SimDaemon};
-use crate::transport::SimNetwork;
+use super::failover_tests::{pair_up, run, west_yaml, BOTH};
+use super::tests::SimDaemon;
 
 /// West's SA SPIs per tunnel interface if_id.
 fn spis(d: &SimDaemon) -> BTreeSet<(u32, u32)> {
@@ -34,14 +33,8 @@ fn reload(d: &mut SimDaemon, now: Instant, yaml: &str) -> super::ReloadSummary {
 
 #[test]
 fn reload_keeps_unchanged_tunnels_and_renegotiates_changed_ones_alone() {
-    let net = SimNetwork::new();
-    let mut w = daemon(&west_yaml(), &net, 1, 0xc000_0100);
-    let mut e = daemon(&east_yaml(), &net, 2, 0xd000_0100);
-    let t0 = Instant::default();
-    w.start(t0).unwrap();
-    e.start(t0).unwrap();
-    let both: BTreeSet<usize> = [0, 1].into();
-    let now = run(&mut w, &mut e, t0, 3000, &both);
+    let (mut w, mut e, now, _net) = pair_up(&west_yaml(), 3000);
+    let both: BTreeSet<usize> = BOTH.into();
     let before = spis(&w);
     assert_eq!(of(&before, 4096).len(), 2);
     assert_eq!(of(&before, 4097).len(), 2);

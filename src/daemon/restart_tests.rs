@@ -4,23 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use ike::v2::Instant;
 use xfrm::{KernelBackend, MemoryKernel};
 
-use super::failover_tests::{east_yaml, run, west_route, west_yaml};
-use super::tests::{daemon, daemon_on};
-use crate::transport::SimNetwork;
+use super::failover_tests::{pair_up, run, west_route, west_yaml, BOTH};
+use super::tests::daemon_on;
 
 #[test]
 fn a_restarted_daemon_adopts_the_sas_then_replaces_them() {
-    let net = SimNetwork::new();
-    let mut w = daemon(&west_yaml(), &net, 1, 0xc000_0100);
-    let mut e = daemon(&east_yaml(), &net, 2, 0xd000_0100);
-    let t0 = Instant::default();
-    w.start(t0).unwrap();
-    e.start(t0).unwrap();
-    let both: BTreeSet<usize> = [0, 1].into();
-    let now = run(&mut w, &mut e, t0, 3000, &both);
+    let (mut w, mut e, now, net) = pair_up(&west_yaml(), 3000);
+    let both: BTreeSet<usize> = BOTH.into();
     assert_eq!(west_route(&mut w), "xfrm-east-t1");
     let old: BTreeSet<u32> = w.kernel().state().sas.iter().map(|s| s.sa.spi).collect();
     assert_eq!(old.len(), 4);
@@ -30,7 +22,6 @@ fn a_restarted_daemon_adopts_the_sas_then_replaces_them() {
     drop(w);
     let mut w = daemon_on(&west_yaml(), &net, 3, 0xc100_0100, kernel);
     let ops = w.start(now).unwrap();
-    println!("restart ops: {ops:?}");
     assert!(
         ops.iter().all(|o| !matches!(o, xfrm::KernelOp::DelSa(_))),
         "adopted SAs are not deleted at start: {ops:?}"
