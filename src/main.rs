@@ -9,6 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The site file the packaged service runs (`/etc/xfrmd/site.yaml`).
+const DEFAULT_CONFIG_PATH: &str = "/etc/xfrmd/site.yaml";
+
 /// IKEv1/IKEv2 daemon for Linux routers.
 #[derive(Debug, Parser)]
 #[command(name = "xfrmd", version, about)]
@@ -66,6 +69,24 @@ enum Command {
         #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
         control: PathBuf,
     },
+    /// Print the remote side's configuration for connection CONN (strongSwan, libreswan, a
+    /// readable sheet, or the peer's xfrmd site file), with its pre-shared keys.
+    GenPeer {
+        /// The connection (a key under `connections:`).
+        conn: String,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: cli::gen_peer::Format,
+        /// The site YAML file.
+        #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
+        config: PathBuf,
+        /// Only this tunnel of the connection.
+        #[arg(long)]
+        tunnel: Option<String>,
+        /// Write the files (mode 0600) into this directory instead of printing them.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
     /// Make the daemon re-read its site file and reconcile.
     Reload {
         /// The daemon's control socket.
@@ -83,5 +104,18 @@ fn main() -> ExitCode {
         Command::Up { target, control } => cli::updown::up(&control, &target),
         Command::Down { target, control } => cli::updown::down(&control, &target),
         Command::Reload { control } => cli::updown::reload(&control),
+        Command::GenPeer {
+            conn,
+            format,
+            config,
+            tunnel,
+            out_dir,
+        } => cli::gen_peer::run(
+            &config,
+            &conn,
+            tunnel.as_deref(),
+            format,
+            out_dir.as_deref(),
+        ),
     }
 }

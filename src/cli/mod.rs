@@ -2,6 +2,7 @@
 //! decisions they show come from the library crates.
 
 pub mod check;
+pub mod gen_peer;
 pub mod plan;
 pub mod run;
 pub mod status;
