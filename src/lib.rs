@@ -7,6 +7,7 @@
 pub mod config_map;
 pub mod control;
 pub mod daemon;
+pub mod notify;
 pub mod plan;
 pub mod runtime;
 pub mod transport;

@@ -7,7 +7,7 @@ mod cli;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// The site file the packaged service runs (`/etc/xfrmd/site.yaml`).
 const DEFAULT_CONFIG_PATH: &str = "/etc/xfrmd/site.yaml";
@@ -87,6 +87,13 @@ enum Command {
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
+    /// Write the man page and shell completions generated from these definitions into DIR
+    /// (packaging step).
+    #[command(hide = true)]
+    GenerateAssets {
+        /// Output directory.
+        dir: PathBuf,
+    },
     /// Make the daemon re-read its site file and reconcile.
     Reload {
         /// The daemon's control socket.
@@ -104,6 +111,7 @@ fn main() -> ExitCode {
         Command::Up { target, control } => cli::updown::up(&control, &target),
         Command::Down { target, control } => cli::updown::down(&control, &target),
         Command::Reload { control } => cli::updown::reload(&control),
+        Command::GenerateAssets { dir } => cli::assets::run(Args::command(), &dir),
         Command::GenPeer {
             conn,
             format,
@@ -117,5 +125,32 @@ fn main() -> ExitCode {
             format,
             out_dir.as_deref(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn man_page_and_completions_name_every_visible_subcommand() {
+        let files = cli::assets::generate(Args::command()).unwrap();
+        assert_eq!(files.len(), 4);
+        for (name, bytes) in &files {
+            // roff escapes hyphens (`gen\-peer`).
+            let text = String::from_utf8_lossy(bytes).replace("\\-", "-");
+            for sub in ["run", "check", "plan", "status", "gen-peer", "reload"] {
+                assert!(text.contains(sub), "{name} lacks {sub}");
+            }
+        }
+        let man = String::from_utf8_lossy(&files[0].1);
+        assert!(man.contains(".TH xfrmd 8"), "{man}");
+        // Bash completion keeps a case branch for hidden commands; the page must not list it.
+        assert!(!man.contains("generate"), "the man page shows the hidden command");
     }
 }

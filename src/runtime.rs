@@ -130,6 +130,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
         let mut int = signal(SignalKind::interrupt()).map_err(|e| err("SIGINT", e))?;
         let mut hup = signal(SignalKind::hangup()).map_err(|e| err("SIGHUP", e))?;
         tracing::info!(config = %origin, control = %control.display(), "xfrmd running");
+        if let Err(e) = crate::notify::notify(crate::notify::READY) {
+            tracing::warn!(error = %e, "systemd readiness notification failed");
+        }
 
         d.handle_timeout(now());
         loop {
@@ -157,6 +160,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             }
             d.handle_kernel_events(now());
         }
+        let _ = crate::notify::notify(crate::notify::STOPPING);
         d.shutdown(now());
         // Give the Delete a moment to leave and its response to arrive.
         let _ = tokio::time::timeout(Duration::from_millis(300), async {
