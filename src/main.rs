@@ -151,6 +151,9 @@ mod tests {
         let man = String::from_utf8_lossy(&files[0].1);
         assert!(man.contains(".TH xfrmd 8"), "{man}");
         // Bash completion keeps a case branch for hidden commands; the page must not list it.
-        assert!(!man.contains("generate"), "the man page shows the hidden command");
+        assert!(
+            !man.contains("generate"),
+            "the man page shows the hidden command"
+        );
     }
 }

@@ -133,10 +133,12 @@ pub fn peer_view(
                 let text = read(path).map_err(|e| fail(e.to_string()))?;
                 Psk::parse(text.trim()).map_err(|e| fail(format!("invalid key ({e})")))?
             }
-            Auth::Cert { .. } => return Err(GenError::Unsupported(format!(
+            Auth::Cert { .. } => {
+                return Err(GenError::Unsupported(format!(
                 "{conn}/{}: certificate authentication: gen-peer writes PSK configurations only",
                 t.name
-            ))),
+            )))
+            }
         };
         let if_id = plan
             .tunnels
