@@ -117,6 +117,15 @@ fn dedup(v: Vec<&'static str>) -> Vec<&'static str> {
     out
 }
 
+/// Joins the (classic, AEAD) proposals in the preference order of the cipher list: the
+/// kind of the first cipher listed comes first.
+fn ordered(list: &[Encryption], mut props: Vec<String>) -> String {
+    if props.len() == 2 && list.first().is_some_and(|e| is_aead(*e)) {
+        props.swap(0, 1);
+    }
+    props.join(",")
+}
+
 /// swanctl `proposals` for IKE: one classic and one AEAD proposal, comma separated.
 pub fn swan_ike<L>(p: &Phase<L>) -> String {
     let dh: Vec<&str> = p.dh_groups.iter().filter_map(|g| swan_dh(*g)).collect();
@@ -134,7 +143,7 @@ pub fn swan_ike<L>(p: &Phase<L>) -> String {
         w.extend(dh.iter().copied());
         props.push(dedup(w).join("-"));
     }
-    props.join(",")
+    ordered(&p.encryption, props)
 }
 
 /// swanctl `esp_proposals`: ciphers, integrity (classic only), the PFS groups, `noesn`.
@@ -155,7 +164,7 @@ pub fn swan_esp<L>(p: &Phase<L>) -> String {
         w.push("noesn");
         props.push(dedup(w).join("-"));
     }
-    props.join(",")
+    ordered(&p.encryption, props)
 }
 
 /// libreswan `ike=`: `enc+enc-integ+integ-dh+dh`, classic and AEAD proposals comma
@@ -173,7 +182,7 @@ pub fn lsw_ike<L>(p: &Phase<L>) -> (String, Vec<u16>) {
         let enc = dedup(list.iter().map(|e| lsw_encr(*e)).collect()).join("+");
         props.push(format!("{enc}-{integ}-{dh}"));
     }
-    (props.join(","), dropped)
+    (ordered(&p.encryption, props), dropped)
 }
 
 /// libreswan `esp=` with the PFS groups (`none` integrity for AEAD).
@@ -190,7 +199,7 @@ pub fn lsw_esp<L>(p: &Phase<L>) -> (String, Vec<u16>) {
         let enc = dedup(aead.iter().map(|e| lsw_encr(*e)).collect()).join("+");
         props.push(format!("{enc}-none-{dh}"));
     }
-    (props.join(","), dropped)
+    (ordered(&p.encryption, props), dropped)
 }
 
 fn lsw_groups(groups: &[u16]) -> (String, Vec<u16>) {
@@ -244,13 +253,13 @@ mod tests {
         assert_eq!(
             lsw_ike(&p),
             (
-                "aes128-sha2_256-dh19+dh14,aes_gcm128-sha2_256-dh19+dh14".into(),
+                "aes_gcm128-sha2_256-dh19+dh14,aes128-sha2_256-dh19+dh14".into(),
                 vec![2, 22]
             )
         );
         assert_eq!(
             lsw_esp(&p).0,
-            "aes128-sha2_256-dh19+dh14,aes_gcm128-none-dh19+dh14"
+            "aes_gcm128-none-dh19+dh14,aes128-sha2_256-dh19+dh14"
         );
     }
 }
