@@ -22,6 +22,8 @@ FILES="/usr/sbin/xfrmd /usr/share/man/man8/xfrmd.8.gz /usr/share/bash-completion
 /usr/share/zsh/vendor-completions/_xfrmd /usr/share/fish/vendor_completions.d/xfrmd.fish
 /usr/share/xfrmd/site.schema.json /etc/xfrmd/site.yaml.example"
 
+# man-db's trigger would rebuild the whole man index under emulation: off (overlay only).
+rm -f /var/lib/man-db/auto-update
 DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" > "$WORK/dpkg-i.log" 2>&1
 echo "dpkg-i exit=$?"
 echo "dpkg-status: $(dpkg-query -W -f '${Status} ${Version}' xfrmd 2>&1)"
