@@ -193,3 +193,16 @@ fn out_dir_files_are_private() {
     assert_eq!(mode("tunnels.sh"), 0o700);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn policy_mode_uses_the_networks_as_selectors_and_no_interface() {
+    let site = WEST.replace("mode: route ", "mode: policy");
+    let files = render(&site, "w.yaml", "east", None, Format::Strongswan, &read).unwrap();
+    assert_eq!(files.len(), 1, "no tunnels.sh in policy mode");
+    let conf = &files[0].text;
+    assert!(conf.contains("local_ts = 10.2.0.0/16") && conf.contains("remote_ts = 10.1.0.0/16"));
+    assert!(!conf.contains("if_id_in"), "{conf}");
+    let files = render(&site, "w.yaml", "east", None, Format::Libreswan, &read).unwrap();
+    assert!(files[0].text.contains("leftsubnet=10.2.0.0/16"));
+    assert!(!files[0].text.contains("ipsec-interface"));
+}
