@@ -69,7 +69,8 @@ s.bind(sys.argv[1]); s.settimeout(40)
 print("notify: " + s.recv(256).decode(), flush=True)
 ' "$WORK/notify.sock" > "$WORK/notify.txt" 2>&1 &
 listener=$!
-sleep 1
+# Python starts slowly under emulation: the socket must exist before the daemon sends.
+i=0; while [ ! -S "$WORK/notify.sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 NOTIFY_SOCKET="$WORK/notify.sock" /usr/sbin/xfrmd run --config /etc/xfrmd/site.yaml \
     --control /run/xfrmd/control.sock > "$WORK/xfrmd.log" 2>&1 &
 daemon=$!
