@@ -8,7 +8,8 @@
 #   verify   systemd-analyze verify of the installed unit
 #   run      start the daemon the way the unit does (NOTIFY_SOCKET must receive READY=1),
 #            `xfrmd status`, SIGTERM
-#   remove   dpkg -r (everything but the conffile goes), dpkg -P (the conffile too)
+#   remove   dpkg -r: everything but the conffile goes
+#   purge    dpkg -P: the conffile and /etc/xfrmd go too
 # Prints one labelled line per fact; evaltest matches them.
 #   unshare -m bash pkgtest.sh BIN_DIR WORK_DIR PHASE
 set -u
@@ -86,11 +87,14 @@ remove)
 dpkg -r xfrmd > "$WORK/dpkg-r.log" 2>&1
 echo "dpkg-r exit=$?"
 for f in $FILES $unit; do [ -e "$f" ] && echo "after-remove left $f" || echo "after-remove gone $f"; done
+sed 's/^/dpkg-r: /' "$WORK/dpkg-r.log"
+;;
+purge)
 dpkg -P xfrmd > "$WORK/dpkg-p.log" 2>&1
 echo "dpkg-P exit=$?"
 for f in /etc/xfrmd/site.yaml.example /etc/xfrmd; do [ -e "$f" ] && echo "after-purge left $f" || echo "after-purge gone $f"; done
 echo "dpkg-status-after: $(dpkg-query -W -f '${Status}' xfrmd 2>&1)"
-for f in dpkg-r dpkg-p; do sed "s/^/$f: /" "$WORK/$f.log"; done
+sed 's/^/dpkg-P: /' "$WORK/dpkg-p.log"
 ;;
 *) echo "unknown phase $PHASE"; exit 2 ;;
 esac
