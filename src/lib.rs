@@ -9,6 +9,7 @@ pub mod config_map;
 pub mod control;
 pub mod daemon;
 pub mod metrics;
+pub mod notify;
 pub mod plan;
 pub mod probe_io;
 pub mod runtime;

@@ -7,7 +7,10 @@ mod cli;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// The site file the packaged service runs (`/etc/xfrmd/site.yaml`).
+const DEFAULT_CONFIG_PATH: &str = "/etc/xfrmd/site.yaml";
 
 /// IKEv1/IKEv2 daemon for Linux routers.
 #[derive(Debug, Parser)]
@@ -66,6 +69,31 @@ enum Command {
         #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
         control: PathBuf,
     },
+    /// Print the remote side's configuration for connection CONN (strongSwan, libreswan, a
+    /// readable sheet, or the peer's xfrmd site file), with its pre-shared keys.
+    GenPeer {
+        /// The connection (a key under `connections:`).
+        conn: String,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: cli::gen_peer::Format,
+        /// The site YAML file.
+        #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
+        config: PathBuf,
+        /// Only this tunnel of the connection.
+        #[arg(long)]
+        tunnel: Option<String>,
+        /// Write the files (mode 0600) into this directory instead of printing them.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
+    /// Write the man page and shell completions generated from these definitions into DIR
+    /// (packaging step).
+    #[command(hide = true)]
+    GenerateAssets {
+        /// Output directory.
+        dir: PathBuf,
+    },
     /// Make the daemon re-read its site file and reconcile.
     Reload {
         /// The daemon's control socket.
@@ -94,5 +122,49 @@ fn main() -> ExitCode {
         Command::Down { target, control } => cli::updown::down(&control, &target),
         Command::Reload { control } => cli::updown::reload(&control),
         Command::Stop { keep_sas, control } => cli::updown::stop(&control, keep_sas),
+        Command::GenerateAssets { dir } => cli::assets::run(Args::command(), &dir),
+        Command::GenPeer {
+            conn,
+            format,
+            config,
+            tunnel,
+            out_dir,
+        } => cli::gen_peer::run(
+            &config,
+            &conn,
+            tunnel.as_deref(),
+            format,
+            out_dir.as_deref(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn man_page_and_completions_name_every_visible_subcommand() {
+        let files = cli::assets::generate(Args::command()).unwrap();
+        assert_eq!(files.len(), 4);
+        for (name, bytes) in &files {
+            // roff escapes hyphens (`gen\-peer`).
+            let text = String::from_utf8_lossy(bytes).replace("\\-", "-");
+            for sub in ["run", "check", "plan", "status", "gen-peer", "reload"] {
+                assert!(text.contains(sub), "{name} lacks {sub}");
+            }
+        }
+        let man = String::from_utf8_lossy(&files[0].1);
+        assert!(man.contains(".TH xfrmd 8"), "{man}");
+        // Bash completion keeps a case branch for hidden commands; the page must not list it.
+        assert!(
+            !man.contains("generate"),
+            "the man page shows the hidden command"
+        );
     }
 }

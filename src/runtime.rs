@@ -180,6 +180,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
         let mut hup = signal(SignalKind::hangup()).map_err(|e| err("SIGHUP", e))?;
         let (mut probes, mut echo_replies) = IcmpProbes::new();
         tracing::info!(config = %origin, control = %control.display(), "xfrmd running");
+        if let Err(e) = crate::notify::notify(crate::notify::READY) {
+            tracing::warn!(error = %e, "systemd readiness notification failed");
+        }
 
         d.handle_timeout(now());
         let mut keep = false;
@@ -248,6 +251,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             tracing::info!(state = %state_path.display(), "stopped, kernel state kept for the next start");
             return r;
         }
+        let _ = crate::notify::notify(crate::notify::STOPPING);
         d.shutdown(now());
         // Give the Delete a moment to leave and its response to arrive.
         let _ = tokio::time::timeout(Duration::from_millis(300), async {
