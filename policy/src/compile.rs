@@ -72,6 +72,10 @@ pub struct RoutePlan {
     pub metric: u32,
     /// ECMP weight among equal metrics.
     pub weight: u32,
+    /// Take traffic back from a worse tunnel after recovering (see [`crate::decide`]).
+    pub preempt: bool,
+    /// Seconds of continuous health before a recovered tunnel preempts.
+    pub hold_down: u32,
 }
 
 /// Direction of an SPD entry, as in `ip xfrm policy dir`.
@@ -129,7 +133,7 @@ pub fn compile(site: &Site) -> DesiredState {
                 tunnel: t.name.to_string(),
             };
             match c.mode {
-                Mode::Route => route_tunnel(&mut st, c, t, r, if_id),
+                Mode::Route => route_tunnel(&mut st, site, c, t, r, if_id),
                 Mode::Policy => {
                     for l in &site.networks {
                         for rn in c
@@ -147,7 +151,14 @@ pub fn compile(site: &Site) -> DesiredState {
     st
 }
 
-fn route_tunnel(st: &mut DesiredState, c: &Connection, t: &Tunnel, r: TunnelRef, if_id: u32) {
+fn route_tunnel(
+    st: &mut DesiredState,
+    site: &Site,
+    c: &Connection,
+    t: &Tunnel,
+    r: TunnelRef,
+    if_id: u32,
+) {
     let name = interface_name(t.options.interface, &c.name, &t.name);
     let address = IpNet::new(t.inside_local, t.inside.net().prefix_len()).unwrap_or(t.inside.net());
     for d in &c.remote_networks {
@@ -157,11 +168,15 @@ fn route_tunnel(st: &mut DesiredState, c: &Connection, t: &Tunnel, r: TunnelRef,
             interface: name.clone(),
             metric: t.options.priority.get(),
             weight: t.options.weight.get(),
+            preempt: t.options.preempt,
+            hold_down: t.options.hold_down.get(),
         });
     }
-    for l in &t.options.local_ts {
+    for l in &local_selectors(site, t) {
         for rt in &t.options.remote_ts {
-            spd(st, &r, t, *l, *rt, Some(if_id));
+            if l.addr().is_ipv4() == rt.addr().is_ipv4() {
+                spd(st, &r, t, *l, *rt, Some(if_id));
+            }
         }
     }
     st.interfaces.push(InterfacePlan {
@@ -175,6 +190,33 @@ fn route_tunnel(st: &mut DesiredState, c: &Connection, t: &Tunnel, r: TunnelRef,
         remote: t.remote,
         mtu: t.options.mtu.map(|m| m.get()),
     });
+}
+
+/// The local side of a route-mode tunnel's SPD entries. With `site.transit` off (the
+/// default) and site networks listed, a default (any) local selector is narrowed to the
+/// site's networks plus the tunnel's inside CIDR (its own probes and the router's traffic):
+/// at a hub, a packet from one spoke to another then matches no fwd entry and the kernel
+/// drops it, so spokes stay isolated (REQUIREMENTS §16.1 scenario 7). With transit on, or
+/// explicit `local_ts`, the selectors are kept as configured.
+fn local_selectors(site: &Site, t: &Tunnel) -> Vec<IpNet> {
+    let any = |n: &IpNet| n.prefix_len() == 0;
+    if site.transit || site.networks.is_empty() || !t.options.local_ts.iter().all(any) {
+        return t.options.local_ts.clone();
+    }
+    let mut out: Vec<IpNet> = Vec::new();
+    for l in &t.options.local_ts {
+        let fam = l.addr().is_ipv4();
+        out.extend(
+            site.networks
+                .iter()
+                .chain(std::iter::once(&t.inside.net()))
+                .filter(|n| n.addr().is_ipv4() == fam)
+                .copied(),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Out (local → remote) plus In and Fwd (remote → local) entries for one selector pair.

@@ -15,6 +15,7 @@
 
 pub mod algo;
 pub mod compile;
+pub mod decide;
 pub mod diag;
 pub mod effective;
 pub mod locate;
@@ -28,6 +29,7 @@ pub use algo::{
     DpdAction, Encryption, IkeVersion, InsideSide, Integrity, InterfaceKind, Mode, StartupAction,
 };
 pub use compile::{compile, DesiredState};
+pub use decide::{decide, Health, HealthView, RouteDecision};
 pub use diag::{Diagnostic, Diagnostics};
 pub use effective::effective;
 pub use site::{Auth, Connection, Site, Tunnel, TunnelOptions};

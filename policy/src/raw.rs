@@ -263,9 +263,12 @@ tunnel_options! {
     /// ECMP weight among tunnels of equal priority: 1..=256, default 1.
     #[schemars(range(min = 1, max = 256))]
     weight: u32,
-    /// Move traffic back to a recovered better tunnel. Default false.
+    /// Set on the better (lower priority) tunnel: after it failed and recovered, it takes
+    /// traffic back from a worse tunnel once healthy for `hold_down`. Default false (traffic
+    /// stays on the standby until the standby fails).
     preempt: bool,
-    /// Seconds a recovered tunnel must stay healthy before it is used again: 0..=3600, default 30.
+    /// Seconds a recovered tunnel with `preempt` must stay healthy before it takes traffic
+    /// back: 0..=3600, default 30.
     #[schemars(range(min = 0, max = 3600))]
     hold_down: u32,
     /// Health probe interval in milliseconds: 100..=60000, default 200.

@@ -77,7 +77,15 @@ fn route_mode_plan() {
         .iter()
         .filter(|p| p.tunnel.tunnel == "t1")
         .collect();
-    assert_eq!(p.len(), 3);
+    // transit off (the default): the any local selector narrows to the site network and
+    // the inside CIDR, so each yields out/in/fwd.
+    assert_eq!(p.len(), 6);
+    let out_src: Vec<String> = p
+        .iter()
+        .filter(|x| x.dir == Direction::Out)
+        .map(|x| x.src.to_string())
+        .collect();
+    assert_eq!(out_src, ["10.1.0.0/16", "169.254.10.0/30"]);
     assert_eq!(p[0].dir, Direction::Out);
     assert_eq!(
         (p[0].tmpl_src.to_string(), p[0].tmpl_dst.to_string()),
@@ -88,6 +96,19 @@ fn route_mode_plan() {
         (Direction::In, "198.51.100.1".into())
     );
     assert!(p.iter().all(|x| x.if_id == Some(4096)));
+}
+
+#[test]
+fn transit_keeps_the_any_local_selector() {
+    let site = ok(&BASE.replace("name: west", "name: west\n  transit: true"));
+    let st = compile(&site);
+    let out: Vec<String> = st
+        .policies
+        .iter()
+        .filter(|p| p.tunnel.tunnel == "t1" && p.dir == Direction::Out)
+        .map(|p| p.src.to_string())
+        .collect();
+    assert_eq!(out, ["0.0.0.0/0"]);
 }
 
 #[test]
