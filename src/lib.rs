@@ -8,5 +8,6 @@ pub mod config_map;
 pub mod control;
 pub mod daemon;
 pub mod plan;
+pub mod probe_io;
 pub mod runtime;
 pub mod transport;

@@ -2,9 +2,10 @@
 //! [`DesiredKernel`], the state the daemon reconciles at start-up and on reload.
 //!
 //! Route mode: one xfrm interface (if_id) or VTI (ikey = okey = the same number) per tunnel,
-//! up, with its MTU and inside address; one route per remote network via the tunnel's
-//! interface (metric = tunnel priority, protocol [`RTPROT_XFRMD`]; tunnels of one
-//! connection with the same priority share an ECMP route weighted by their weights); SPD
+//! up, with its MTU and inside address; one route per remote network via the interfaces of
+//! the tunnels `policy::decide` picks (metric = their priority, protocol [`RTPROT_XFRMD`];
+//! equal priorities share an ECMP route weighted by their weights; none healthy: a
+//! blackhole; the dry run shows every tunnel healthy, see [`decided_routes`]); SPD
 //! entries bound to the interface (if_id, or the VTI's marks). Policy mode: SPD entries
 //! site networks × remote networks with an ESP tunnel template, the preferred tunnel's
 //! entries only (they share selectors); no LAN bypass entries are needed because `policy`
@@ -13,10 +14,8 @@
 //! gets reqid [`REQID_BASE`] + n and if_id `if_id_base` + n. No SAs: those come from IKE.
 //! Pure; never touches a kernel. [`Plan::render`] prints it as `ip`-like lines.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use ipnet::IpNet;
 use policy::compile::{Direction, InterfacePlan, TunnelRef};
 use policy::{InterfaceKind, Site};
 use xfrm::{
@@ -53,6 +52,8 @@ pub struct Plan {
     pub ownership: Ownership,
     /// Per tunnel, in compile order.
     pub tunnels: Vec<TunnelKernel>,
+    /// The compiled site (every candidate route; `policy::decide` picks the live ones).
+    pub compiled: policy::DesiredState,
 }
 
 fn dir(d: Direction) -> PolicyDir {
@@ -101,7 +102,29 @@ pub fn plan(site: &Site) -> Plan {
             local: i.address,
         });
     }
-    routes(&state.routes, &state.interfaces, &mut desired);
+    // The dry-run plan shows the routes of a site whose tunnels are all healthy; the daemon
+    // starts from the decision with none healthy (blackholes) and follows tunnel health.
+    let all_up = policy::HealthView {
+        tunnels: tunnels
+            .iter()
+            .map(|t| {
+                (
+                    t.tunnel.clone(),
+                    policy::Health {
+                        up: true,
+                        ..policy::Health::default()
+                    },
+                )
+            })
+            .collect(),
+    };
+    let decision = policy::decide(
+        &state,
+        &all_up,
+        &policy::RouteDecision::default(),
+        std::time::Duration::ZERO,
+    );
+    desired.routes = decided_routes(&decision, &state.interfaces);
     let find = |r: &TunnelRef| tunnels.iter().find(|t| t.tunnel == *r);
     let iface = |r: &TunnelRef| state.interfaces.iter().find(|i| i.tunnel == *r);
     for p in &state.policies {
@@ -147,6 +170,7 @@ pub fn plan(site: &Site) -> Plan {
         desired,
         ownership,
         tunnels,
+        compiled: state,
     }
 }
 
@@ -171,50 +195,48 @@ fn link(i: &InterfacePlan) -> Link {
     }
 }
 
-/// One route per (destination, metric); equal metrics become ECMP members.
-fn routes(
-    plans: &[policy::compile::RoutePlan],
-    ifaces: &[InterfacePlan],
-    desired: &mut DesiredKernel,
-) {
-    let mut groups: BTreeMap<(IpNet, u32), Vec<&policy::compile::RoutePlan>> = BTreeMap::new();
-    for r in plans {
-        groups.entry((r.destination, r.metric)).or_default().push(r);
-    }
-    for ((dst, metric), members) in groups {
-        let nexthops = match members.as_slice() {
+/// The kernel routes of a decision: one per destination, via its carrying tunnel's
+/// interface, an ECMP multipath route when several carry it (weighted), a blackhole when none
+/// does (so nothing leaks in clear through a default route).
+pub fn decided_routes(decision: &policy::RouteDecision, ifaces: &[InterfacePlan]) -> Vec<Route> {
+    let mut out = Vec::new();
+    for r in &decision.routes {
+        let dst = r.destination;
+        let nexthops = match r.members.as_slice() {
+            [] => NextHops::Blackhole,
             [one] => NextHops::Dev {
                 dev: one.interface.clone(),
                 via: None,
             },
             many => NextHops::Multipath(
                 many.iter()
-                    .map(|r| {
+                    .map(|m| {
                         // IPv6 multipath members need a gateway: the peer's inside address
                         // when it is of the destination's family.
                         let peer = ifaces
                             .iter()
-                            .find(|i| i.name == r.interface)
+                            .find(|i| i.name == m.interface)
                             .map(|i| i.peer)
                             .filter(|p| p.is_ipv6() && dst.addr().is_ipv6());
                         NextHop {
-                            dev: r.interface.clone(),
+                            dev: m.interface.clone(),
                             via: peer,
-                            weight: u16::try_from(r.weight).unwrap_or(u16::MAX),
+                            weight: u16::try_from(m.weight).unwrap_or(u16::MAX),
                         }
                     })
                     .collect(),
             ),
         };
-        desired.routes.push(Route {
+        out.push(Route {
             dst,
             table: RT_TABLE_MAIN,
-            metric,
+            metric: r.metric,
             protocol: RTPROT_XFRMD,
             pref_src: None,
             nexthops,
         });
     }
+    out
 }
 
 fn dir_name(d: PolicyDir) -> &'static str {
@@ -283,36 +305,54 @@ impl Plan {
             o.push('\n');
         }
         for r in &self.desired.routes {
-            let bh = if r.nexthops == NextHops::Blackhole {
-                "blackhole "
-            } else {
-                ""
-            };
-            let _ = write!(o, "ip route replace {bh}{}", r.dst);
-            match &r.nexthops {
-                NextHops::Dev { dev, via } => {
-                    if let Some(v) = via {
-                        let _ = write!(o, " via {v}");
-                    }
-                    let _ = write!(o, " dev {dev}");
-                }
-                NextHops::Blackhole | NextHops::Multipath(_) => {}
+            route_line(&mut o, r);
+        }
+        // Standby routes: what `policy::decide` installs when the better tunnels fail.
+        for r in &self.compiled.routes {
+            let active = self.desired.routes.iter().any(|d| {
+                d.dst == r.destination && d.metric == r.metric && d.uses_link(&r.interface)
+            });
+            if !active {
+                let _ = writeln!(
+                    o,
+                    "# standby (used while the better tunnels are down): ip route replace {} dev {} metric {} proto {:#x}",
+                    r.destination, r.interface, r.metric, RTPROT_XFRMD
+                );
             }
-            let _ = write!(o, " metric {} proto {:#x}", r.metric, r.protocol);
-            if r.table != RT_TABLE_MAIN {
-                let _ = write!(o, " table {}", r.table);
-            }
-            if let NextHops::Multipath(hops) = &r.nexthops {
-                for h in hops {
-                    let _ = write!(o, " nexthop");
-                    if let Some(v) = h.via {
-                        let _ = write!(o, " via {v}");
-                    }
-                    let _ = write!(o, " dev {} weight {}", h.dev, h.weight);
-                }
-            }
-            o.push('\n');
         }
         o
     }
+}
+
+/// One route as an `ip route` line.
+fn route_line(o: &mut String, r: &Route) {
+    let bh = if r.nexthops == NextHops::Blackhole {
+        "blackhole "
+    } else {
+        ""
+    };
+    let _ = write!(o, "ip route replace {bh}{}", r.dst);
+    match &r.nexthops {
+        NextHops::Dev { dev, via } => {
+            if let Some(v) = via {
+                let _ = write!(o, " via {v}");
+            }
+            let _ = write!(o, " dev {dev}");
+        }
+        NextHops::Blackhole | NextHops::Multipath(_) => {}
+    }
+    let _ = write!(o, " metric {} proto {:#x}", r.metric, r.protocol);
+    if r.table != RT_TABLE_MAIN {
+        let _ = write!(o, " table {}", r.table);
+    }
+    if let NextHops::Multipath(hops) = &r.nexthops {
+        for h in hops {
+            let _ = write!(o, " nexthop");
+            if let Some(v) = h.via {
+                let _ = write!(o, " via {v}");
+            }
+            let _ = write!(o, " dev {} weight {}", h.dev, h.weight);
+        }
+    }
+    o.push('\n');
 }

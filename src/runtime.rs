@@ -1,6 +1,7 @@
 //! The tokio shell around the daemon core (DESIGN §5): a current-thread runtime that moves
 //! datagrams (UDP 500/4500), kernel events (netlink), timers, control requests and signals
-//! into [`Daemon`] and nothing else.
+//! into [`Daemon`] and nothing else, and sends the liveness probes it asks for
+//! ([`IcmpProbes`]).
 //!
 //! It holds no protocol state and makes no decisions: every input becomes one `handle_*`
 //! call with the time since start. SIGTERM / SIGINT stop gracefully (Delete to every peer,
@@ -21,6 +22,7 @@ use tracing_subscriber::fmt::time::FormatTime;
 
 use crate::control::{ControlRequest, ControlServer};
 use crate::daemon::Daemon;
+use crate::probe_io::IcmpProbes;
 use crate::transport::{UdpConfig, UdpTransport};
 
 /// Why the daemon could not start or stopped with an error.
@@ -129,6 +131,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
         let mut term = signal(SignalKind::terminate()).map_err(|e| err("SIGTERM", e))?;
         let mut int = signal(SignalKind::interrupt()).map_err(|e| err("SIGINT", e))?;
         let mut hup = signal(SignalKind::hangup()).map_err(|e| err("SIGHUP", e))?;
+        let (mut probes, mut echo_replies) = IcmpProbes::new();
         tracing::info!(config = %origin, control = %control.display(), "xfrmd running");
 
         d.handle_timeout(now());
@@ -153,9 +156,13 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 }
                 _ = term.recv() => { tracing::info!("SIGTERM: stopping"); break; }
                 _ = int.recv() => { tracing::info!("SIGINT: stopping"); break; }
+                Some(r) = echo_replies.recv() => d.handle_probe_reply(now(), r.tunnel, r.seq),
                 _ = hup.recv() => tracing::info!("SIGHUP ignored: reload is not implemented yet"),
             }
             d.handle_kernel_events(now());
+            while let Some(p) = d.poll_probe() {
+                probes.send(&p);
+            }
         }
         d.shutdown(now());
         // Give the Delete a moment to leave and its response to arrive.

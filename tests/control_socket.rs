@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use tokio::sync::{mpsc, oneshot};
 use xfrmd::control::{
     ControlClient, ControlRequest, ControlServer, Phase1Algorithms, Phase2Algorithms, PhaseState,
-    Request, Response, StatusReport, TunnelStatus,
+    ProbeState, ProbeStatus, Request, Response, StatusReport, TunnelStatus,
 };
 
 fn scratch(name: &str) -> PathBuf {
@@ -59,6 +59,13 @@ fn sample_report() -> StatusReport {
             packets_out: 2048,
             route_active: true,
             last_error: None,
+            probe: Some(ProbeStatus {
+                state: ProbeState::Up,
+                rtt_us: Some(1830),
+                sent: 18000,
+                lost: 2,
+                healthy: true,
+            }),
         }],
     }
 }
@@ -243,7 +250,8 @@ fn status_report_json_is_the_documented_document() {
             "spi_in":3235774465,"spi_out":3235774466},
   "nat_t_detected":false,"dpd_enabled":true,"uptime_seconds":3600,
   "bytes_in":1048576,"bytes_out":2097152,"packets_in":1024,"packets_out":2048,
-  "route_active":true,"last_error":null}]}"#;
+  "route_active":true,"last_error":null,
+  "probe":{"state":"up","rtt_us":1830,"sent":18000,"lost":2,"healthy":true}}]}"#;
     let compact: String = want.split_whitespace().collect();
     assert_eq!(serde_json::to_string(&sample_report()).unwrap(), compact);
     let back: StatusReport = serde_json::from_str(want).unwrap();
@@ -264,6 +272,13 @@ fn status_table_shows_states_algorithms_spis_and_errors() {
     down.nat_t_detected = true;
     down.uptime_seconds = None;
     down.route_active = false;
+    down.probe = Some(ProbeStatus {
+        state: ProbeState::Down,
+        rtt_us: None,
+        sent: 40,
+        lost: 3,
+        healthy: false,
+    });
     down.last_error = Some("No matching proposal found".into());
     r.tunnels.push(down);
     let text = xfrmd::control::table::render(&r);
@@ -273,8 +288,9 @@ TUNNEL  REMOTE        INTERFACE   PHASE1       PHASE2       NAT-T  DPD  UPTIME  
 hq/t1   198.51.100.1  xfrm-hq-t1  Established  Established  no     yes  1h00m00s  1.0MiB/1024p  2.0MiB/2048p
   phase 1: ikev2 AES256-GCM-16 DH19
   phase 2: AES256-GCM-16 PFS DH19, SPI in 0xc0de0001 out 0xc0de0002
+  health: healthy, probes up, rtt 1.8ms, lost 2/18000; routes: carrying traffic
 hq/t2   203.0.113.9   xfrm-hq-t2  Negotiating  Down         yes    yes  -         1.0MiB/1024p  2.0MiB/2048p
-  routes: not installed
+  health: unhealthy, probes down, rtt -, lost 3/40; routes: not installed
   last error: No matching proposal found
 ";
     assert_eq!(text, want, "\n{text}");

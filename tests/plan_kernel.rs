@@ -67,12 +67,13 @@ fn route_mode_plan_on_this_kernel() {
     in_netns("route_mode_plan", || {
         let p = plan(&site("mode: route"));
         let mut k = NetlinkKernel::new().unwrap();
-        // The if_id-bound SPD entries alone.
+        // The if_id-bound SPD entries alone: 2 tunnels x (site network, inside CIDR) x
+        // out/in/fwd (transit off narrows the local selector).
         let spd = DesiredKernel {
             policies: p.desired.policies.clone(),
             ..DesiredKernel::default()
         };
-        assert_eq!(reconcile(&mut k, &spd, &p.ownership).unwrap().len(), 6);
+        assert_eq!(reconcile(&mut k, &spd, &p.ownership).unwrap().len(), 12);
         assert_eq!(reconcile(&mut k, &spd, &p.ownership).unwrap(), []);
         // The whole plan: xfrm interfaces need kernel support the build machines lack.
         match reconcile(&mut k, &p.desired, &p.ownership) {

@@ -59,24 +59,29 @@ fn west_route_mode_links_addresses_routes_policies() {
         "ip link set xfrm-east-t1 up",
         "ip addr add 169.254.10.1/30 dev xfrm-east-t1",
         "ip addr add 169.254.11.1/30 dev xfrm-east-t2",
-        "ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out priority 100 if_id 0x1000 \
+        // transit off: the local selector is the site network (and the inside CIDR).
+        "ip xfrm policy add src 10.1.0.0/16 dst 0.0.0.0/0 dir out priority 100 if_id 0x1000 \
          tmpl src 192.0.2.1 dst 198.51.100.1 proto esp reqid 0x78000000 mode tunnel",
-        "ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir fwd priority 200 if_id 0x1001 \
+        "ip xfrm policy add src 169.254.10.0/30 dst 0.0.0.0/0 dir out priority 100 if_id 0x1000 \
+         tmpl src 192.0.2.1 dst 198.51.100.1 proto esp reqid 0x78000000 mode tunnel",
+        "ip xfrm policy add src 0.0.0.0/0 dst 10.1.0.0/16 dir fwd priority 200 if_id 0x1001 \
          tmpl src 198.51.100.2 dst 192.0.2.2 proto esp reqid 0x78000001 mode tunnel",
+        // With every tunnel healthy only the best one carries the network.
         "ip route replace 10.2.0.0/16 dev xfrm-east-t1 metric 100 proto 0xf0",
-        "ip route replace 10.2.0.0/16 dev xfrm-east-t2 metric 200 proto 0xf0",
+        "# standby (used while the better tunnels are down): \
+         ip route replace 10.2.0.0/16 dev xfrm-east-t2 metric 200 proto 0xf0",
     ] {
         assert!(
             text.lines().any(|l| l == line),
             "missing `{line}` in\n{text}"
         );
     }
-    assert_eq!(text.lines().count(), 4 + 2 + 6 + 2, "{text}");
+    assert_eq!(text.lines().count(), 4 + 2 + 12 + 1 + 1, "{text}");
 
     // Applying the plan to an empty kernel adds exactly these objects, links first and
     // routes last (make-before-break), and a kernel that has them needs nothing.
     let ops = KernelState::default().diff(d, &p.ownership);
-    assert_eq!(ops.len(), 2 + 2 + 6 + 2);
+    assert_eq!(ops.len(), 2 + 2 + 12 + 1);
     assert!(matches!(ops.first(), Some(xfrm::KernelOp::AddLink(_))));
     assert!(matches!(ops.last(), Some(xfrm::KernelOp::ReplaceRoute(_))));
     let have = KernelState {
@@ -185,7 +190,7 @@ fn vti_tunnel_uses_keys_and_marks() {
         .iter()
         .filter(|x| x.mark == mark)
         .collect();
-    assert_eq!(vti_pols.len(), 3);
+    assert_eq!(vti_pols.len(), 6);
     assert!(vti_pols.iter().all(|x| x.if_id.is_none()));
     assert!(p.render().contains(&format!(
         "ip link add {} type vti local 192.0.2.1 remote 198.51.100.1 ikey 0x1000 okey 0x1000 mtu 1400",
@@ -206,7 +211,8 @@ fn hub_example_mixes_ecmp_vti_and_failover_routes() {
         "ip route replace 10.10.0.0/16 metric 100 proto 0xf0 \
          nexthop dev xfrm-spoke-a-t1 weight 1 nexthop dev xfrm-spoke-a-t2 weight 1",
         "ip route replace 10.21.0.0/16 dev vti-spoke-b-t1 metric 100 proto 0xf0",
-        "ip route replace 10.21.0.0/16 dev xfrm-spoke-b-t2 metric 200 proto 0xf0",
+        "# standby (used while the better tunnels are down): \
+         ip route replace 10.21.0.0/16 dev xfrm-spoke-b-t2 metric 200 proto 0xf0",
     ] {
         assert!(
             text.lines().any(|l| l == line),
@@ -214,7 +220,7 @@ fn hub_example_mixes_ecmp_vti_and_failover_routes() {
         );
     }
     assert_eq!(p.desired.links.len(), 4);
-    assert_eq!(p.desired.routes.len(), 5);
+    assert_eq!(p.desired.routes.len(), 3);
     assert_eq!(p.desired.policies.len(), 12);
     assert!(p.ownership.if_ids.contains(&8192) && !p.ownership.if_ids.contains(&8191));
     assert!(p.desired.links.iter().all(|l| p.ownership.owns_link(l)));
@@ -232,7 +238,7 @@ fn cli_plan_prints_ip_lines_and_rejects_bad_files() {
     let first = text.lines().next().unwrap();
     assert!(first.starts_with("# xfrmd plan for site west ("), "{first}");
     assert!(first.ends_with(
-        "2 link(s), 2 address(es), 6 SPD entries, 2 route(s); dry run, nothing applied"
+        "2 link(s), 2 address(es), 12 SPD entries, 1 route(s); dry run, nothing applied"
     ));
     assert!(text
         .contains("\n# tunnel east/t2: reqid 0x78000001, if_id 0x1001, interface xfrm-east-t2\n"));

@@ -63,7 +63,10 @@ impl World {
     fn at(&mut self, now: Duration) -> Vec<String> {
         self.last = decide(&self.d, &self.h, &self.last, now);
         let dest: IpNet = "10.2.0.0/16".parse().unwrap();
-        self.last.carrying(&dest).map(|t| t.tunnel.clone()).collect()
+        self.last
+            .carrying(&dest)
+            .map(|t| t.tunnel.clone())
+            .collect()
     }
 }
 

@@ -81,7 +81,7 @@ mod tests {
         assert_eq!(out.code, 0);
         assert_eq!(
             out.stdout,
-            "west.yaml: ok: site west, 1 connection(s), 2 tunnel(s), 2 interface(s), 2 route(s), 6 SPD entries\n"
+            "west.yaml: ok: site west, 1 connection(s), 2 tunnel(s), 2 interface(s), 2 route(s), 12 SPD entries\n"
         );
         assert!(out.stderr.is_empty());
     }

@@ -17,7 +17,10 @@ pub mod table;
 pub use client::{ClientError, ControlClient};
 pub use proto::{Request, Response};
 pub use server::{ControlRequest, ControlServer};
-pub use status::{Phase1Algorithms, Phase2Algorithms, PhaseState, StatusReport, TunnelStatus};
+pub use status::{
+    Phase1Algorithms, Phase2Algorithms, PhaseState, ProbeState, ProbeStatus, StatusReport,
+    TunnelStatus,
+};
 
 /// Where the daemon listens unless told otherwise (`--control PATH`).
 pub const DEFAULT_CONTROL_PATH: &str = "/run/xfrmd/control.sock";

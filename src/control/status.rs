@@ -106,6 +106,37 @@ pub struct TunnelStatus {
     pub route_active: bool,
     /// The last error seen on this tunnel (e.g. "No matching proposal found").
     pub last_error: Option<String>,
+    /// Liveness probes (route mode only).
+    #[serde(default)]
+    pub probe: Option<ProbeStatus>,
+}
+
+/// Liveness probe state (ICMP echo to the peer's inside address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeState {
+    /// The peer has not answered yet: probes do not affect health.
+    #[default]
+    Unarmed,
+    /// Answering.
+    Up,
+    /// `probe_misses` probes in a row were lost: the tunnel carries no routes.
+    Down,
+}
+
+/// One tunnel's liveness probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeStatus {
+    /// Probe state.
+    pub state: ProbeState,
+    /// Last round-trip time in microseconds.
+    pub rtt_us: Option<u64>,
+    /// Probes sent.
+    pub sent: u64,
+    /// Probes lost.
+    pub lost: u64,
+    /// The tunnel is healthy (Child SA installed and probes not down).
+    pub healthy: bool,
 }
 
 /// Answer to `status`. Example (field order is stable):
@@ -120,7 +151,8 @@ pub struct TunnelStatus {
 ///             "spi_in":3235774465,"spi_out":3235774466},
 ///   "nat_t_detected":false,"dpd_enabled":true,"uptime_seconds":3600,
 ///   "bytes_in":1048576,"bytes_out":2097152,"packets_in":1024,"packets_out":2048,
-///   "route_active":true,"last_error":null}]}
+///   "route_active":true,"last_error":null,
+///   "probe":{"state":"up","rtt_us":1830,"sent":18000,"lost":2,"healthy":true}}]}
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusReport {

@@ -107,8 +107,31 @@ fn details(out: &mut String, t: &TunnelStatus) {
             p.encryption, p.spi_in, p.spi_out
         );
     }
-    if !t.route_active {
-        out.push_str("  routes: not installed\n");
+    let routes = if t.route_active {
+        "carrying traffic"
+    } else {
+        "not installed"
+    };
+    match &t.probe {
+        Some(p) => {
+            let rtt = p
+                .rtt_us
+                .map_or_else(|| "-".into(), |us| format!("{:.1}ms", us as f64 / 1000.0));
+            let state = match p.state {
+                super::ProbeState::Unarmed => "unarmed (no answer yet)",
+                super::ProbeState::Up => "up",
+                super::ProbeState::Down => "down",
+            };
+            let _ = writeln!(
+                out,
+                "  health: {}, probes {state}, rtt {rtt}, lost {}/{}; routes: {routes}",
+                if p.healthy { "healthy" } else { "unhealthy" },
+                p.lost,
+                p.sent
+            );
+        }
+        None if !t.route_active => out.push_str("  routes: not installed\n"),
+        None => {}
     }
     if let Some(e) = &t.last_error {
         let _ = writeln!(out, "  last error: {e}");

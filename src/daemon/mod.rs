@@ -7,12 +7,17 @@
 //! It never sleeps, never spawns, never reads a clock and never logs key material: the tokio
 //! shell (`runtime.rs`) or a simulation drives it.
 
+#[cfg(test)]
+mod failover_tests;
 mod kernel;
+mod probe;
+mod routing;
 mod status;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
+use std::net::IpAddr;
 
 use ike::config::TunnelRef;
 use ike::crypto::CryptoProvider;
@@ -26,6 +31,8 @@ use crate::plan::Plan;
 use crate::transport::Transport;
 
 pub use kernel::TunnelBinding;
+pub use probe::{ProbeConfig, Prober};
+pub use routing::ProbeRequest;
 use status::TunnelState;
 
 /// One configured tunnel as the core tracks it.
@@ -39,6 +46,12 @@ struct TunnelEntry {
     binding: TunnelBinding,
     dpd_enabled: bool,
     state: TunnelState,
+    /// The tunnel's key in the compiled routes (route mode).
+    route_ref: Option<policy::compile::TunnelRef>,
+    /// Liveness prober (route mode with inside addresses).
+    prober: Option<Prober>,
+    /// Probe source (our inside address) and destination (the peer's).
+    probe_addrs: Option<(IpAddr, IpAddr)>,
 }
 
 /// The synchronous daemon core.
@@ -51,6 +64,9 @@ pub struct Daemon<K: KernelBackend, T: Transport> {
     tunnels: Vec<TunnelEntry>,
     config_path: Option<String>,
     started: Option<Instant>,
+    health: policy::HealthView,
+    decision: policy::RouteDecision,
+    probes_out: VecDeque<ProbeRequest>,
 }
 
 impl<K: KernelBackend, T: Transport> Daemon<K, T> {
@@ -77,6 +93,28 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                         .find(|t| t.name.as_str() == m.tunnel)
                         .map(|t| (c.mode, t.options.interface))
                 });
+            let options = site
+                .connections
+                .iter()
+                .find(|c| c.name.as_str() == m.connection)
+                .and_then(|c| c.tunnels.iter().find(|t| t.name.as_str() == m.tunnel))
+                .map(|t| t.options.clone());
+            let iface = tk.and_then(|t| {
+                plan.compiled
+                    .interfaces
+                    .iter()
+                    .find(|i| i.tunnel == t.tunnel)
+            });
+            let route_ref = iface.map(|i| i.tunnel.clone());
+            let probe_addrs = iface.map(|i| (i.address.addr(), i.peer));
+            let prober = match (&options, iface) {
+                (Some(o), Some(_)) => Some(Prober::new(ProbeConfig {
+                    interval: std::time::Duration::from_millis(u64::from(o.probe_interval.get())),
+                    misses: o.probe_misses.get(),
+                    recover: o.probe_recover.get(),
+                })),
+                _ => None,
+            };
             let id = tk.map(|t| t.if_id).unwrap_or_default();
             let binding = match site_t {
                 Some((SiteMode::Route, InterfaceKind::Xfrm)) => TunnelBinding {
@@ -104,9 +142,23 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 binding,
                 dpd_enabled: !m.config.dpd_delay.is_zero(),
                 state: TunnelState::default(),
+                route_ref,
+                prober,
+                probe_addrs,
             });
         }
         let conns = mapped.into_iter().map(|m| m.config).collect();
+        // Start from no healthy tunnel: every remote network is blackholed until a tunnel
+        // is up (nothing leaks in clear meanwhile).
+        let health = policy::HealthView::default();
+        let decision = policy::decide(
+            &plan.compiled,
+            &health,
+            &policy::RouteDecision::default(),
+            std::time::Duration::ZERO,
+        );
+        let mut plan = plan;
+        plan.desired.routes = crate::plan::decided_routes(&decision, &plan.compiled.interfaces);
         Daemon {
             endpoint: Endpoint::new(provider, spis, conns),
             kernel,
@@ -115,6 +167,9 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             tunnels,
             config_path: None,
             started: None,
+            health,
+            decision,
+            probes_out: VecDeque::new(),
         }
     }
 
@@ -196,11 +251,16 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.endpoint.handle_timeout(now);
         self.drive(now);
+        self.probe_timeouts(now);
+        self.refresh_health(now);
     }
 
-    /// When `handle_timeout` must next be called.
+    /// When `handle_timeout` must next be called (IKE timers, probes, hold-downs).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.endpoint.poll_timeout()
+        match (self.endpoint.poll_timeout(), self.routing_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Kernel input: every pending kernel event.
@@ -344,6 +404,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 break;
             }
         }
+        self.refresh_health(now);
     }
 
     fn command(&mut self, cmd: &KernelCommand) {
@@ -414,7 +475,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             };
             let counters =
                 status::counters(&mut self.kernel, &t.state, t.local, t.remote, &t.binding);
-            tunnels.push(status::tunnel_status(
+            let mut st = status::tunnel_status(
                 now,
                 &t.connection,
                 &t.name,
@@ -424,7 +485,21 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 t.dpd_enabled,
                 &t.state,
                 counters,
-            ));
+            );
+            if let Some(r) = &t.route_ref {
+                st.route_active = self.decision.carries(r);
+                let healthy = self.health.tunnels.get(r).is_some_and(|h| h.up);
+                st.probe = t.prober.as_ref().map(|p| crate::control::ProbeStatus {
+                    state: p.state(),
+                    rtt_us: p
+                        .rtt
+                        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
+                    sent: p.sent,
+                    lost: p.lost_now(now),
+                    healthy,
+                });
+            }
+            tunnels.push(st);
         }
         StatusReport {
             version: env!("CARGO_PKG_VERSION").to_owned(),

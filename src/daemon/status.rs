@@ -256,5 +256,6 @@ pub(super) fn tunnel_status(
         packets_out,
         route_active: s.phase2_state == PhaseState::Established,
         last_error: s.last_error.clone(),
+        probe: None,
     }
 }

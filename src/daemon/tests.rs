@@ -56,9 +56,9 @@ connections:
         phase2_dh_groups: [19]
 "#;
 
-type SimDaemon = Daemon<MemoryKernel, SimTransport>;
+pub(super) type SimDaemon = Daemon<MemoryKernel, SimTransport>;
 
-fn daemon(yaml: &str, net: &SimNetwork, seed: u64, spi: u32) -> SimDaemon {
+pub(super) fn daemon(yaml: &str, net: &SimNetwork, seed: u64, spi: u32) -> SimDaemon {
     let site = policy::load(yaml, "sim.yaml").unwrap();
     let plan = crate::plan::plan(&site);
     let mapped = crate::config_map::map_site(&site, &plan, &|_| unreachable!()).unwrap();

@@ -1,0 +1,299 @@
+//! Liveness probes of one route-mode tunnel, independent of IKE DPD (issue 7): an ICMP echo
+//! from our inside address to the peer's every `probe_interval`; `probe_misses` consecutive
+//! lost probes mark the tunnel down, `probe_recover` consecutive answers mark it up again.
+//!
+//! Sans-IO: [`Prober`] says when to send which sequence number and folds replies in; the
+//! tokio shell owns the socket. A probe is missed when it is one interval old without an
+//! answer; a late answer to any probe still outstanding proves the path and clears the count
+//! (a loaded router answering in 250 ms is alive, not down). Probes only count once the peer
+//! has answered one ("armed"): a peer without an
+//! inside address never answers, and its tunnel then stays healthy on IKE alone. It never
+//! sends anything itself and never decides routes (`policy::decide` does).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use ike::v2::Instant;
+
+pub use crate::control::status::ProbeState;
+
+/// Probe settings of one tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeConfig {
+    /// Interval between probes.
+    pub interval: Duration,
+    /// Lost probes in a row that mark the tunnel down.
+    pub misses: u32,
+    /// Answered probes in a row that mark it up again.
+    pub recover: u32,
+}
+
+/// One tunnel's prober.
+#[derive(Debug, Clone)]
+pub struct Prober {
+    cfg: ProbeConfig,
+    state: ProbeState,
+    next: Option<Instant>,
+    seq: u16,
+    /// Probes sent since the last answer, oldest first.
+    outstanding: VecDeque<(u16, Instant)>,
+    answered: u32,
+    /// Last round-trip time.
+    pub rtt: Option<Duration>,
+    /// Probes sent.
+    pub sent: u64,
+    /// Probes never answered.
+    pub lost: u64,
+}
+
+/// What a probe step changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Nothing that affects health.
+    None,
+    /// The tunnel went down by probes.
+    Down,
+    /// The tunnel is up by probes (recovered, or armed for the first time).
+    Up,
+}
+
+impl Prober {
+    /// A stopped prober.
+    pub fn new(cfg: ProbeConfig) -> Self {
+        Prober {
+            cfg,
+            state: ProbeState::Unarmed,
+            next: None,
+            seq: 0,
+            outstanding: VecDeque::new(),
+            answered: 0,
+            rtt: None,
+            sent: 0,
+            lost: 0,
+        }
+    }
+
+    /// The probe state.
+    pub fn state(&self) -> ProbeState {
+        self.state
+    }
+
+    /// True while probes say the tunnel is down.
+    pub fn is_down(&self) -> bool {
+        self.state == ProbeState::Down
+    }
+
+    /// Starts probing (a Child SA is installed); the first probe is due at once.
+    pub fn start(&mut self, now: Instant) {
+        if self.next.is_none() {
+            self.next = Some(now);
+            self.outstanding.clear();
+            self.answered = 0;
+        }
+    }
+
+    /// Stops probing (no Child SA). The state is kept: a tunnel down by probes needs
+    /// `probe_recover` answers after its SAs come back.
+    pub fn stop(&mut self) {
+        self.next = None;
+        self.outstanding.clear();
+    }
+
+    /// When [`Prober::on_timeout`] must next run.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.next
+    }
+
+    /// Timer: counts the probes missed so far and returns the next sequence number to send,
+    /// when one is due.
+    pub fn on_timeout(&mut self, now: Instant) -> (Option<u16>, Transition) {
+        let Some(next) = self.next else {
+            return (None, Transition::None);
+        };
+        if now < next {
+            return (None, Transition::None);
+        }
+        let interval = self.cfg.interval;
+        let missed = self
+            .outstanding
+            .iter()
+            .filter(|(_, sent)| now.0 >= sent.0.saturating_add(interval))
+            .count();
+        let mut tr = Transition::None;
+        if self.state == ProbeState::Up && missed >= self.cfg.misses as usize {
+            // Recovery counts the answers from here on.
+            self.answered = 0;
+            self.state = ProbeState::Down;
+            tr = Transition::Down;
+        }
+        self.seq = self.seq.wrapping_add(1);
+        self.outstanding.push_back((self.seq, now));
+        if self.outstanding.len() > MAX_OUTSTANDING {
+            self.outstanding.pop_front();
+            self.lost = self.lost.saturating_add(1);
+        }
+        self.sent = self.sent.saturating_add(1);
+        // Keep the cadence even when the timer fired late.
+        let mut n = next.0.saturating_add(interval);
+        if n <= now.0 {
+            n = now.0.saturating_add(interval);
+        }
+        self.next = Some(Instant(n));
+        (Some(self.seq), tr)
+    }
+
+    /// An echo reply with `seq` arrived.
+    pub fn on_reply(&mut self, now: Instant, seq: u16) -> Transition {
+        let Some(pos) = self.outstanding.iter().position(|(s, _)| *s == seq) else {
+            // A duplicate, or older than everything outstanding.
+            return Transition::None;
+        };
+        if let Some((_, sent)) = self.outstanding.get(pos) {
+            self.rtt = Some(now.saturating_since(*sent));
+        }
+        // Probes sent before this one never got their own answer.
+        self.lost = self.lost.saturating_add(pos as u64);
+        self.outstanding.drain(..=pos);
+        self.answered = self.answered.saturating_add(1);
+        match self.state {
+            ProbeState::Unarmed => {
+                self.state = ProbeState::Up;
+                Transition::Up
+            }
+            ProbeState::Down if self.answered >= self.cfg.recover => {
+                self.state = ProbeState::Up;
+                Transition::Up
+            }
+            _ => Transition::None,
+        }
+    }
+
+    /// Probes lost so far, counting those already overdue.
+    pub fn lost_now(&self, now: Instant) -> u64 {
+        let overdue = self
+            .outstanding
+            .iter()
+            .filter(|(_, sent)| now.0 >= sent.0.saturating_add(self.cfg.interval))
+            .count();
+        self.lost.saturating_add(overdue as u64)
+    }
+}
+
+/// Probes remembered without an answer (older ones are counted lost and forgotten).
+const MAX_OUTSTANDING: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Instant {
+        Instant(Duration::from_millis(n))
+    }
+
+    fn prober() -> Prober {
+        Prober::new(ProbeConfig {
+            interval: Duration::from_millis(200),
+            misses: 3,
+            recover: 3,
+        })
+    }
+
+    #[test]
+    fn unarmed_until_the_first_answer_and_losses_before_do_not_count() {
+        let mut p = prober();
+        assert_eq!(p.on_timeout(ms(0)), (None, Transition::None));
+        p.start(ms(0));
+        for i in 0..10 {
+            let (seq, tr) = p.on_timeout(ms(i * 200));
+            assert!(seq.is_some());
+            assert_eq!(tr, Transition::None);
+        }
+        assert_eq!(p.state(), ProbeState::Unarmed);
+        let (seq, _) = p.on_timeout(ms(2000));
+        assert_eq!(p.on_reply(ms(2003), seq.unwrap()), Transition::Up);
+        assert_eq!(p.rtt, Some(Duration::from_millis(3)));
+        assert_eq!(p.state(), ProbeState::Up);
+    }
+
+    #[test]
+    fn three_losses_mark_down_and_three_answers_recover() {
+        let mut p = prober();
+        p.start(ms(0));
+        let (s, _) = p.on_timeout(ms(0));
+        p.on_reply(ms(1), s.unwrap());
+        // Path cut: probes at 200, 400, 600 go unanswered; the third is counted at 800.
+        let mut t = 200;
+        let mut downs = Vec::new();
+        while t <= 800 {
+            let (_, tr) = p.on_timeout(ms(t));
+            downs.push(tr);
+            t += 200;
+        }
+        assert_eq!(
+            downs,
+            [
+                Transition::None,
+                Transition::None,
+                Transition::None,
+                Transition::Down
+            ]
+        );
+        assert!(p.is_down());
+        assert_eq!(p.lost_now(ms(800)), 3);
+        // Two answers are not enough, the third recovers.
+        for (i, want) in [Transition::None, Transition::None, Transition::Up]
+            .into_iter()
+            .enumerate()
+        {
+            let at = 1000 + 200 * i as u64;
+            let (s, _) = p.on_timeout(ms(at));
+            assert_eq!(p.on_reply(ms(at + 2), s.unwrap()), want);
+        }
+    }
+
+    #[test]
+    fn a_late_answer_proves_the_path_and_resets_the_count() {
+        let mut p = prober();
+        p.start(ms(0));
+        let (s0, _) = p.on_timeout(ms(0));
+        p.on_reply(ms(1), s0.unwrap());
+        // Answers take 450 ms (a loaded router): never three overdue at once.
+        let mut pending = std::collections::VecDeque::new();
+        for t in (200..5000).step_by(200) {
+            let (seq, tr) = p.on_timeout(ms(t));
+            assert_eq!(tr, Transition::None, "at {t} ms");
+            pending.push_back((seq.unwrap(), t + 450));
+            while pending.front().is_some_and(|(_, at)| *at <= t + 200) {
+                let (s, at) = pending.pop_front().unwrap();
+                p.on_reply(ms(at), s);
+            }
+        }
+        assert_eq!(p.state(), ProbeState::Up);
+        assert_eq!(p.rtt, Some(Duration::from_millis(450)));
+        // An answer to a later probe forgives the earlier ones but counts them lost.
+        let (a, _) = p.on_timeout(ms(6000));
+        let (b, _) = p.on_timeout(ms(6200));
+        let _ = a;
+        let before = p.lost;
+        p.on_reply(ms(6201), b.unwrap());
+        assert!(p.lost > before);
+        assert_eq!(p.lost_now(ms(6201)), p.lost);
+    }
+
+    #[test]
+    fn stop_keeps_the_down_state_and_start_probes_at_once() {
+        let mut p = prober();
+        p.start(ms(0));
+        let (s, _) = p.on_timeout(ms(0));
+        p.on_reply(ms(1), s.unwrap());
+        for t in [200, 400, 600, 800] {
+            p.on_timeout(ms(t));
+        }
+        assert!(p.is_down());
+        p.stop();
+        assert_eq!(p.poll_timeout(), None);
+        p.start(ms(5000));
+        assert_eq!(p.poll_timeout(), Some(ms(5000)));
+        assert!(p.is_down());
+    }
+}
