@@ -72,6 +72,16 @@ enum Command {
         #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
         control: PathBuf,
     },
+    /// Stop the daemon (Delete to every peer, kernel objects removed).
+    Stop {
+        /// Restart mode: send no Delete and leave SAs, policies, interfaces and routes in the
+        /// kernel for the next `xfrmd run` to adopt (no traffic is lost in between).
+        #[arg(long)]
+        keep_sas: bool,
+        /// The daemon's control socket.
+        #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
+        control: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -83,5 +93,6 @@ fn main() -> ExitCode {
         Command::Up { target, control } => cli::updown::up(&control, &target),
         Command::Down { target, control } => cli::updown::down(&control, &target),
         Command::Reload { control } => cli::updown::reload(&control),
+        Command::Stop { keep_sas, control } => cli::updown::stop(&control, keep_sas),
     }
 }

@@ -66,28 +66,62 @@ fn dir(d: Direction) -> PolicyDir {
 
 /// The plan for `site`.
 pub fn plan(site: &Site) -> Plan {
-    let state = policy::compile(site);
-    let mut tunnels = Vec::new();
-    let mut n: u32 = 0;
-    for c in &site.connections {
-        for t in &c.tunnels {
-            let tunnel = TunnelRef {
+    plan_keeping(site, None)
+}
+
+/// The plan for `site` where every tunnel that `previous` already has keeps its reqid and
+/// if_id (a reload must not move the SAs of unchanged tunnels); new tunnels take the lowest
+/// free numbers. Without `previous` this is [`plan`]: tunnel n in compile order gets n.
+pub fn plan_keeping(site: &Site, previous: Option<&Plan>) -> Plan {
+    let mut state = policy::compile(site);
+    let refs: Vec<TunnelRef> = site
+        .connections
+        .iter()
+        .flat_map(|c| {
+            c.tunnels.iter().map(|t| TunnelRef {
                 connection: c.name.to_string(),
                 tunnel: t.name.to_string(),
-            };
-            let interface = state
-                .interfaces
-                .iter()
-                .find(|i| i.tunnel == tunnel)
-                .map(|i| i.name.clone());
-            tunnels.push(TunnelKernel {
-                tunnel,
-                reqid: REQID_BASE.saturating_add(n),
-                if_id: site.if_id_base.saturating_add(n),
-                interface,
-            });
-            n = n.saturating_add(1);
+            })
+        })
+        .collect();
+    // Tunnel number n: kept from `previous` when the tunnel and the if_id base are the same.
+    let kept = |r: &TunnelRef| {
+        let p = previous?;
+        let old = p.tunnels.iter().find(|t| t.tunnel == *r)?;
+        (p.ownership.if_ids.start() == &site.if_id_base).then(|| old.reqid.wrapping_sub(REQID_BASE))
+    };
+    let mut taken: std::collections::BTreeSet<u32> = refs.iter().filter_map(kept).collect();
+    let mut tunnels = Vec::new();
+    for r in refs {
+        let n = match kept(&r) {
+            Some(n) => n,
+            None => {
+                let n = (0..).find(|n| !taken.contains(n)).unwrap_or(0);
+                taken.insert(n);
+                n
+            }
+        };
+        let if_id = site.if_id_base.saturating_add(n);
+        // policy::compile numbers tunnels in order; move this one's if_id to n.
+        for i in state.interfaces.iter_mut().filter(|i| i.tunnel == r) {
+            i.if_id = if_id;
         }
+        for p in state.policies.iter_mut().filter(|p| p.tunnel == r) {
+            if p.if_id.is_some() {
+                p.if_id = Some(if_id);
+            }
+        }
+        let interface = state
+            .interfaces
+            .iter()
+            .find(|i| i.tunnel == r)
+            .map(|i| i.name.clone());
+        tunnels.push(TunnelKernel {
+            tunnel: r,
+            reqid: REQID_BASE.saturating_add(n),
+            if_id,
+            interface,
+        });
     }
     let ownership = Ownership {
         reqids: REQID_BASE..=REQID_BASE.saturating_add(TUNNEL_SPAN - 1),

@@ -5,8 +5,8 @@
 //!
 //! It holds no protocol state and makes no decisions: every input becomes one `handle_*`
 //! call with the time since start. SIGTERM / SIGINT stop gracefully (Delete to every peer,
-//! then our kernel objects are removed); SIGHUP is logged and ignored (reload is separate
-//! work). Logs go to stderr with millisecond UTC timestamps and never carry key material.
+//! then our kernel objects are removed); SIGHUP and `xfrmd reload` re-read the site file and
+//! apply it as a diff (`Daemon::reload`). Logs go to stderr with millisecond UTC timestamps and never carry key material.
 
 use std::fmt;
 use std::path::Path;
@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
-use crate::control::{ControlRequest, ControlServer};
+use crate::control::{ControlRequest, ControlServer, Request, Response};
 use crate::daemon::Daemon;
 use crate::probe_io::IcmpProbes;
 use crate::transport::{UdpConfig, UdpTransport};
@@ -72,13 +72,59 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// Reload: re-reads `config`; an unreadable or invalid file is refused with its
+/// diagnostics and the running configuration stays in force.
+fn reload<K: xfrm::KernelBackend, T: crate::transport::Transport>(
+    d: &mut Daemon<K, T>,
+    config: &Path,
+    now: Instant,
+    obs: &mut crate::metrics::Observer,
+) -> Response {
+    let origin = config.display().to_string();
+    let kept = "not reloaded; the running configuration stays in force";
+    let text = match std::fs::read_to_string(config) {
+        Ok(t) => t,
+        Err(e) => {
+            return Response::Error {
+                message: format!("{origin}: cannot read: {e}; {kept}"),
+            }
+        }
+    };
+    let site = match policy::load(&text, &origin) {
+        Ok(s) => s,
+        Err(diag) => {
+            tracing::error!("reload refused:\n{diag}");
+            return Response::Error {
+                message: format!("{diag}{origin}: {kept}"),
+            };
+        }
+    };
+    match d.reload(now, &site, &|p| std::fs::read_to_string(p)) {
+        Ok(summary) => {
+            obs.reconfigure(&site); // issue 8: activity log settings follow the file
+            Response::Done {
+                message: summary.to_string(),
+            }
+        }
+        Err(e @ crate::daemon::ReloadError::Map(_)) => Response::Error {
+            message: format!("{origin}: {e}; {kept}"),
+        },
+        Err(e) => Response::Error {
+            message: format!("{origin}: {e}"),
+        },
+    }
+}
+
 /// Runs the daemon for the site file `config` with its control socket at `control` until
 /// SIGTERM / SIGINT.
 pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
     let origin = config.display().to_string();
     let text = std::fs::read_to_string(config).map_err(|e| err(&origin, e))?;
     let site = policy::load(&text, &origin).map_err(|d| RunError(d.to_string()))?;
-    let plan = crate::plan::plan(&site);
+    // A keep-SAs stop left the tunnels' numbers: keep them, so their SAs are adopted.
+    let state_path = crate::state_file::path_for(control);
+    let previous = crate::state_file::StateFile::take(&state_path).map(|s| s.as_plan());
+    let plan = crate::plan::plan_keeping(&site, previous.as_ref());
     let mapped = crate::config_map::map_site(&site, &plan, &|p| std::fs::read_to_string(p))
         .map_err(|e| err(&origin, e))?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -123,6 +169,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
 
         let server = ControlServer::bind(control).map_err(|e| err("control socket", e))?;
         let (tx, mut rx) = mpsc::channel::<ControlRequest>(16);
+        let mut obs = crate::metrics::Observer::start(&site, tx.clone()).await; // issue 8
         tokio::spawn(async move {
             if let Err(e) = server.serve(tx).await {
                 tracing::error!(error = %e, "control socket stopped");
@@ -135,6 +182,8 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
         tracing::info!(config = %origin, control = %control.display(), "xfrmd running");
 
         d.handle_timeout(now());
+        let mut keep = false;
+        let mut stopping = false;
         loop {
             let deadline = d.poll_timeout().map(|t| epoch + t.0);
             let timer = async {
@@ -151,18 +200,53 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
                 _ = kernel_events.notified() => {}
                 _ = timer => d.handle_timeout(now()),
                 Some(req) = rx.recv() => {
-                    let resp = d.handle_control(now(), req.request);
+                    let resp = match req.request {
+                        Request::Reload => reload(&mut d, config, now(), &mut obs),
+                        Request::Stop { keep_sas } => {
+                            keep = keep_sas;
+                            stopping = true;
+                            let _ = req.reply.send(Response::Done {
+                                message: if keep_sas {
+                                    "stopping; SAs, policies, interfaces and routes stay for the next start".into()
+                                } else {
+                                    "stopping".into()
+                                },
+                            });
+                            break;
+                        }
+                        other => d.handle_control(now(), other),
+                    };
                     let _ = req.reply.send(resp);
                 }
                 _ = term.recv() => { tracing::info!("SIGTERM: stopping"); break; }
                 _ = int.recv() => { tracing::info!("SIGINT: stopping"); break; }
                 Some(r) = echo_replies.recv() => d.handle_probe_reply(now(), r.tunnel, r.seq),
-                _ = hup.recv() => tracing::info!("SIGHUP ignored: reload is not implemented yet"),
+                _ = hup.recv() => {
+                    if let Response::Error { message } = reload(&mut d, config, now(), &mut obs) {
+                        tracing::error!("SIGHUP: {message}");
+                    }
+                }
             }
             d.handle_kernel_events(now());
             while let Some(p) = d.poll_probe() {
                 probes.send(&p);
             }
+            while let Some(r) = d.poll_activity() {
+                obs.record(r);
+            }
+        }
+        if stopping {
+            // Let the control task deliver the answer to `xfrmd stop` before we go.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if keep {
+            // Restart: no Delete, nothing removed; the next process adopts it all.
+            let r = crate::state_file::StateFile::of(d.plan())
+                .write(&state_path)
+                .map_err(|e| err(&state_path.display().to_string(), e));
+            let _ = std::fs::remove_file(control);
+            tracing::info!(state = %state_path.display(), "stopped, kernel state kept for the next start");
+            return r;
         }
         d.shutdown(now());
         // Give the Delete a moment to leave and its response to arrive.
@@ -172,6 +256,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             }
         })
         .await;
+        while let Some(r) = d.poll_activity() {
+            obs.record(r);
+        }
         let flushed = d.flush().map_err(|e| err("kernel cleanup", e));
         let _ = std::fs::remove_file(control);
         flushed.map(|_| ())

@@ -101,7 +101,7 @@ fn start(path: &Path, seen: Arc<Mutex<Vec<Request>>>) -> (JoinHandle<()>, onesho
                                 tunnel.unwrap_or_default()
                             ),
                         }),
-                        Request::Down { .. } => Some(Response::Done {
+                        Request::Down { .. } | Request::Stop { .. } => Some(Response::Done {
                             message: "down".into(),
                         }),
                         // No answer (reply dropped): the client must get an error, not hang.

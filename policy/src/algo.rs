@@ -94,6 +94,16 @@ names! {
 }
 
 names! {
+    /// Line format of the tunnel activity log (REQUIREMENTS §10.1).
+    LogFormat {
+        /// One JSON object per line.
+        Json = "json",
+        /// One `key=value ...` line per event.
+        Text = "text",
+    }
+}
+
+names! {
     /// Which usable address of the inside /30 (/126) this side takes.
     InsideSide { First = "first", Second = "second", }
 }
@@ -102,3 +112,9 @@ names! {
 pub const PHASE1_DH_GROUPS: &[u16] = &[2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
 /// Phase 2 (PFS) Diffie-Hellman groups allowed (REQUIREMENTS §2 #15), also the default set.
 pub const PHASE2_DH_GROUPS: &[u16] = &[2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+/// Phase 1 groups accepted when listed explicitly: the defaults plus 31 (Curve25519, RFC
+/// 8031), the "curve" suite of the interoperability matrix; never offered by default.
+pub const PHASE1_DH_GROUPS_ALLOWED: &[u16] = &[2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 31];
+/// Phase 2 (PFS) groups accepted when listed explicitly: the defaults plus 31.
+pub const PHASE2_DH_GROUPS_ALLOWED: &[u16] =
+    &[2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 31];

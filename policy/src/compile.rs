@@ -135,9 +135,12 @@ pub fn compile(site: &Site) -> DesiredState {
             match c.mode {
                 Mode::Route => route_tunnel(&mut st, site, c, t, r, if_id),
                 Mode::Policy => {
-                    for l in &site.networks {
-                        for rn in c
-                            .remote_networks
+                    // Validation set the selectors to site networks × remote networks
+                    // unless the file narrows them.
+                    for l in &t.options.local_ts {
+                        for rn in t
+                            .options
+                            .remote_ts
                             .iter()
                             .filter(|rn| rn.addr().is_ipv4() == l.addr().is_ipv4())
                         {

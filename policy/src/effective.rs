@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::raw::{
-    RawAuth, RawConnection, RawDefaults, RawFile, RawOptions, RawSecret, RawSiteInfo, RawTunnel,
-    RawTunnelBase,
+    RawActivityLog, RawAuth, RawConnection, RawDefaults, RawFile, RawOptions, RawSecret,
+    RawSiteInfo, RawTunnel, RawTunnelBase,
 };
 use crate::site::{Auth, Site, Tunnel, TunnelOptions};
 
@@ -36,6 +36,14 @@ pub fn to_raw(site: &Site) -> RawFile {
             networks: site.networks.clone(),
             transit: Some(site.transit),
             if_id_base: Some(site.if_id_base),
+            metrics_listen: Some(
+                site.metrics_listen
+                    .map_or_else(|| "off".to_owned(), |a| a.to_string()),
+            ),
+            activity_log: site.activity_log.as_ref().map(|a| RawActivityLog {
+                format: Some(a.format),
+                dir: a.dir.clone(),
+            }),
         },
         defaults: None::<RawDefaults>,
         connections,
@@ -106,5 +114,6 @@ fn options(o: &TunnelOptions) -> RawOptions {
         probe_interval: Some(o.probe_interval.get()),
         probe_misses: Some(o.probe_misses.get()),
         probe_recover: Some(o.probe_recover.get()),
+        activity_log: Some(o.activity_log),
     }
 }

@@ -26,13 +26,14 @@ mod unknown;
 mod validate;
 
 pub use algo::{
-    DpdAction, Encryption, IkeVersion, InsideSide, Integrity, InterfaceKind, Mode, StartupAction,
+    DpdAction, Encryption, IkeVersion, InsideSide, Integrity, InterfaceKind, LogFormat, Mode,
+    StartupAction,
 };
 pub use compile::{compile, DesiredState};
 pub use decide::{decide, Health, HealthView, RouteDecision};
 pub use diag::{Diagnostic, Diagnostics};
 pub use effective::effective;
-pub use site::{Auth, Connection, Site, Tunnel, TunnelOptions};
+pub use site::{ActivityLog, Auth, Connection, Site, Tunnel, TunnelOptions};
 pub use types::{InsideCidr, Psk, PskError};
 
 use diag::Ctx;

@@ -13,7 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 use crate::algo::{
-    DpdAction, Encryption, IkeVersion, InsideSide, Integrity, InterfaceKind, Mode, StartupAction,
+    DpdAction, Encryption, IkeVersion, InsideSide, Integrity, InterfaceKind, LogFormat, Mode,
+    StartupAction,
 };
 
 /// A whole site file.
@@ -48,6 +49,24 @@ pub struct RawSiteInfo {
     /// Default 4096.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub if_id_base: Option<u32>,
+    /// Where the Prometheus metrics endpoint (`GET /metrics`) listens: `IP:PORT`, or `off`.
+    /// Default 127.0.0.1:9814.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
+    /// Tunnel activity log, one file per tunnel (REQUIREMENTS §10). Absent: no activity log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_log: Option<RawActivityLog>,
+}
+
+/// The `site.activity_log:` block.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawActivityLog {
+    /// Line format: json | text. Default json.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<LogFormat>,
+    /// Absolute directory for the per-tunnel files `<connection>_<tunnel>.log`.
+    pub dir: String,
 }
 
 /// The `defaults:` block.
@@ -280,6 +299,9 @@ tunnel_options! {
     /// Consecutive answered probes that mark it up again: 1..=100, default 3.
     #[schemars(range(min = 1, max = 100))]
     probe_recover: u32,
+    /// Write this tunnel's lines to the tunnel activity log when `site.activity_log` is set
+    /// (REQUIREMENTS §10.1: enabled per tunnel). Default true.
+    activity_log: bool,
 }
 
 /// Writes a list option as a YAML flow sequence (`[a, b]`) to keep `--effective` short.

@@ -3,12 +3,12 @@
 //! file contents and does no I/O: a `psk_file` stays a path for the daemon to read and check
 //! with [`crate::Psk::parse`].
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
 use crate::algo::{
-    DpdAction, Encryption, IkeVersion, Integrity, InterfaceKind, Mode, StartupAction,
+    DpdAction, Encryption, IkeVersion, Integrity, InterfaceKind, LogFormat, Mode, StartupAction,
 };
 use crate::types::{
     DpdTimeout, HoldDown, InsideCidr, Mtu, Name, Phase1Lifetime, Phase2Lifetime, Priority,
@@ -17,6 +17,19 @@ use crate::types::{
 
 /// Default first xfrm if_id.
 pub const DEFAULT_IF_ID_BASE: u32 = 4096;
+
+/// Default metrics listen address (`site.metrics_listen`).
+pub const DEFAULT_METRICS_LISTEN: SocketAddr =
+    SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9814);
+
+/// Where and how the tunnel activity log is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityLog {
+    /// Line format.
+    pub format: LogFormat,
+    /// Absolute directory of the per-tunnel files.
+    pub dir: String,
+}
 
 /// A validated site file.
 #[derive(Debug, Clone)]
@@ -29,6 +42,10 @@ pub struct Site {
     pub transit: bool,
     /// First if_id handed to tunnels.
     pub if_id_base: u32,
+    /// Metrics endpoint address; `None` = off.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Tunnel activity log; `None` = off.
+    pub activity_log: Option<ActivityLog>,
     /// Connections, sorted by name.
     pub connections: Vec<Connection>,
 }
@@ -147,4 +164,6 @@ pub struct TunnelOptions {
     pub probe_misses: ProbeMisses,
     /// Probe recovery count.
     pub probe_recover: ProbeRecover,
+    /// This tunnel writes to the activity log (when the site has one).
+    pub activity_log: bool,
 }

@@ -177,3 +177,29 @@ fn effective_round_trips_and_redacts() {
     let again = policy::effective(&back);
     assert_eq!(again, eff.replace("psk: <redacted>", "psk_file: /k"));
 }
+
+#[test]
+fn policy_mode_selectors_default_to_site_and_remote_networks() {
+    let site = ok(&BASE.replace(
+        "remote_networks: [10.2.0.0/16]",
+        "remote_networks: [10.2.0.0/16]\n    mode: policy",
+    ));
+    let t = &site.connections[0].tunnels[0];
+    let s = |v: &[ipnet::IpNet]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    // What IKE proposes is what the SPD protects (not 0.0.0.0/0).
+    assert_eq!(s(&t.options.local_ts), ["10.1.0.0/16"]);
+    assert_eq!(s(&t.options.remote_ts), ["10.2.0.0/16"]);
+    // Explicit, narrower selectors are kept and drive the SPD.
+    let narrow = ok(&BASE
+        .replace(
+            "remote_networks: [10.2.0.0/16]",
+            "remote_networks: [10.2.0.0/16]\n    mode: policy",
+        )
+        .replace("auth:", "remote_ts: [10.2.5.0/24]\n        auth:"));
+    let st = compile(&narrow);
+    assert!(st
+        .policies
+        .iter()
+        .filter(|p| p.tunnel.tunnel == "t1" && p.dir == Direction::Out)
+        .all(|p| p.dst.to_string() == "10.2.5.0/24"));
+}

@@ -60,6 +60,14 @@ fn builtin_defaults_follow_the_checklist() {
 #[test]
 fn dh_groups_per_phase() {
     ok(&t1("phase2_dh_groups: [5]"));
+    // Curve25519 (RFC 8031) is accepted when listed, though not in the default offer.
+    let s = ok(&t1(
+        "phase1_dh_groups: [31]\n        phase2_dh_groups: [31]",
+    ));
+    assert_eq!(
+        s.connections[0].tunnels[0].options.phase1.dh_groups,
+        vec![31]
+    );
     let text = one(
         &t1("phase1_dh_groups: [14, 5]"),
         &format!("{T0}.phase1_dh_groups[1]"),

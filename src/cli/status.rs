@@ -1,6 +1,7 @@
 //! `xfrmd status [--json] [--control PATH]`: asks the running daemon for its
 //! [`StatusReport`](xfrmd::control::StatusReport) over the control socket and prints it as
-//! a table or, with `--json`, as the stable JSON document. Read-only; never changes state.
+//! a table or, with `--json`, as the stable JSON document (every field is listed in README
+//! "Status and metrics"; names match the tunnel activity log). Read-only; never changes state.
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -1,4 +1,4 @@
-//! `xfrmd up CONN[/TUNNEL]`, `xfrmd down CONN[/TUNNEL]` and `xfrmd reload`: one control
+//! `xfrmd up CONN[/TUNNEL]`, `xfrmd down CONN[/TUNNEL]`, `xfrmd reload` and `xfrmd stop`: one control
 //! request each; prints the daemon's answer. The daemon decides what happens; this module
 //! only sends the request and maps the answer to an exit status.
 
@@ -53,4 +53,9 @@ pub fn down(control: &Path, target: &str) -> ExitCode {
 /// `xfrmd reload`.
 pub fn reload(control: &Path) -> ExitCode {
     send(control, &Request::Reload)
+}
+
+/// `xfrmd stop [--keep-sas]`.
+pub fn stop(control: &Path, keep_sas: bool) -> ExitCode {
+    send(control, &Request::Stop { keep_sas })
 }

@@ -46,6 +46,13 @@ pub enum Request {
     },
     /// Re-read the site file and reconcile (as SIGHUP does).
     Reload,
+    /// Stop the daemon. With `keep_sas` (a restart), no Delete is sent and the kernel's SAs,
+    /// policies, interfaces and routes stay for the next process to adopt.
+    Stop {
+        /// Keep kernel state for a restart.
+        #[serde(default)]
+        keep_sas: bool,
+    },
 }
 
 /// What the daemon answers.

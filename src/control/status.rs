@@ -1,4 +1,7 @@
-//! `StatusReport`: what `xfrmd status` shows, as a stable, documented JSON document.
+//! `StatusReport`: what `xfrmd status` shows, as a stable, documented JSON document
+//! (README "Status and metrics" lists every field). Stability: fields are never renamed or
+//! removed and keep their meaning; new fields are only added; keys are serialised in
+//! declaration order. The tests below pin the names and the order.
 //!
 //! Field names follow the tunnel activity log (REQUIREMENTS §10.2: `ike_phase1_state`,
 //! `ike_phase2_state`, `nat_t_detected`, `dpd_enabled`), the per-direction counters of §9
@@ -164,4 +167,189 @@ pub struct StatusReport {
     pub config: Option<String>,
     /// Every configured tunnel, in configuration order.
     pub tunnels: Vec<TunnelStatus>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> StatusReport {
+        StatusReport {
+            version: "0.1.0".into(),
+            uptime_seconds: 3725,
+            config: Some("/etc/xfrmd/site.yaml".into()),
+            tunnels: vec![TunnelStatus {
+                connection: "hq".into(),
+                tunnel: "t1".into(),
+                local: "192.0.2.1".parse().unwrap(),
+                remote: "198.51.100.1".parse().unwrap(),
+                interface: Some("xfrm-hq-t1".into()),
+                admin_down: false,
+                ike_phase1_state: PhaseState::Established,
+                ike_phase2_state: PhaseState::Rekeying,
+                phase1: Some(Phase1Algorithms {
+                    ike_version: "ikev2".into(),
+                    encryption: "AES256-GCM-16".into(),
+                    integrity: None,
+                    dh_group: 19,
+                }),
+                phase2: Some(Phase2Algorithms {
+                    encryption: "AES256-GCM-16".into(),
+                    integrity: None,
+                    dh_group: Some(19),
+                    spi_in: 3_235_774_465,
+                    spi_out: 3_235_774_466,
+                }),
+                nat_t_detected: false,
+                dpd_enabled: true,
+                uptime_seconds: Some(3600),
+                bytes_in: 1_048_576,
+                bytes_out: 2_097_152,
+                packets_in: 1024,
+                packets_out: 2048,
+                route_active: true,
+                last_error: None,
+                probe: Some(ProbeStatus {
+                    state: ProbeState::Up,
+                    rtt_us: Some(1830),
+                    sent: 18_000,
+                    lost: 2,
+                    healthy: true,
+                }),
+            }],
+        }
+    }
+
+    fn keys(v: &serde_json::Value) -> Vec<&str> {
+        v.as_object().unwrap().keys().map(|k| k.as_str()).collect()
+    }
+
+    #[test]
+    fn json_keys_are_the_documented_ones_in_order() {
+        let text = serde_json::to_string(&sample()).unwrap();
+        // serde_json keeps declaration order only with preserve_order; check the text.
+        let order = [
+            "\"version\"",
+            "\"uptime_seconds\"",
+            "\"config\"",
+            "\"tunnels\"",
+            "\"connection\"",
+            "\"tunnel\"",
+            "\"local\"",
+            "\"remote\"",
+            "\"interface\"",
+            "\"admin_down\"",
+            "\"ike_phase1_state\"",
+            "\"ike_phase2_state\"",
+            "\"phase1\"",
+            "\"ike_version\"",
+            "\"phase2\"",
+            "\"spi_in\"",
+            "\"spi_out\"",
+            "\"nat_t_detected\"",
+            "\"dpd_enabled\"",
+            "\"uptime_seconds\":3600",
+            "\"bytes_in\"",
+            "\"bytes_out\"",
+            "\"packets_in\"",
+            "\"packets_out\"",
+            "\"route_active\"",
+            "\"last_error\"",
+            "\"probe\"",
+            "\"state\"",
+            "\"rtt_us\"",
+            "\"sent\"",
+            "\"lost\"",
+            "\"healthy\"",
+        ];
+        let mut at = 0;
+        for k in order {
+            let pos = text[at..]
+                .find(k)
+                .unwrap_or_else(|| panic!("{k} not after {at}: {text}"));
+            at += pos + k.len();
+        }
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut top = keys(&v);
+        top.sort_unstable();
+        assert_eq!(top, ["config", "tunnels", "uptime_seconds", "version"]);
+        let mut t = keys(&v["tunnels"][0]);
+        t.sort_unstable();
+        assert_eq!(
+            t,
+            [
+                "admin_down",
+                "bytes_in",
+                "bytes_out",
+                "connection",
+                "dpd_enabled",
+                "ike_phase1_state",
+                "ike_phase2_state",
+                "interface",
+                "last_error",
+                "local",
+                "nat_t_detected",
+                "packets_in",
+                "packets_out",
+                "phase1",
+                "phase2",
+                "probe",
+                "remote",
+                "route_active",
+                "tunnel",
+                "uptime_seconds",
+            ]
+        );
+        let mut p1 = keys(&v["tunnels"][0]["phase1"]);
+        p1.sort_unstable();
+        assert_eq!(p1, ["dh_group", "encryption", "ike_version", "integrity"]);
+        let mut p2 = keys(&v["tunnels"][0]["phase2"]);
+        p2.sort_unstable();
+        assert_eq!(
+            p2,
+            ["dh_group", "encryption", "integrity", "spi_in", "spi_out"]
+        );
+        let mut pr = keys(&v["tunnels"][0]["probe"]);
+        pr.sort_unstable();
+        assert_eq!(pr, ["healthy", "lost", "rtt_us", "sent", "state"]);
+        assert_eq!(v["tunnels"][0]["probe"]["state"], "up");
+        assert_eq!(v["tunnels"][0]["ike_phase2_state"], "Rekeying");
+        let back: StatusReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn shared_fields_have_the_activity_log_names_and_values() {
+        let status = serde_json::to_value(&sample().tunnels[0]).unwrap();
+        let line = crate::activity::Line {
+            event_timestamp: 0,
+            timestamp: String::new(),
+            connection: "hq".into(),
+            tunnel: "t1".into(),
+            dpd_enabled: true,
+            nat_t_detected: false,
+            ike_phase1_state: PhaseState::Established,
+            ike_phase2_state: PhaseState::Rekeying,
+            details: String::new(),
+        };
+        let log = serde_json::to_value(&line).unwrap();
+        for k in [
+            "connection",
+            "tunnel",
+            "dpd_enabled",
+            "nat_t_detected",
+            "ike_phase1_state",
+            "ike_phase2_state",
+        ] {
+            assert_eq!(status[k], log[k], "{k}");
+        }
+        for s in [
+            PhaseState::Established,
+            PhaseState::Rekeying,
+            PhaseState::Negotiating,
+            PhaseState::Down,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
 }

@@ -30,7 +30,7 @@ fn tunnel(name: &str, l: &str, r: &str, inside: &str, prio: &str, extra: &str) -
     )
 }
 
-fn west_yaml() -> String {
+pub(super) fn west_yaml() -> String {
     let extra = "\n        startup: start\n        preempt: true\n        hold_down: 2";
     format!(
         "site: {{ name: west, networks: [10.1.0.0/16] }}\nconnections:\n  east:\n    remote_networks: [10.2.0.0/16]\n    tunnels:{}{}\n",
@@ -39,7 +39,7 @@ fn west_yaml() -> String {
     )
 }
 
-fn east_yaml() -> String {
+pub(super) fn east_yaml() -> String {
     format!(
         "site: {{ name: east, networks: [10.2.0.0/16] }}\nconnections:\n  west:\n    remote_networks: [10.1.0.0/16]\n    tunnels:{}{}\n",
         tunnel("t1", "198.51.100.1", "192.0.2.1", "169.254.10.0/30", "100", ""),
@@ -48,7 +48,7 @@ fn east_yaml() -> String {
 }
 
 /// Where west routes 10.2.0.0/16: the interfaces, or "blackhole".
-fn west_route(d: &mut SimDaemon) -> String {
+pub(super) fn west_route(d: &mut SimDaemon) -> String {
     let snap = d.kernel_mut().snapshot().unwrap();
     let dst: ipnet::IpNet = "10.2.0.0/16".parse().unwrap();
     let routes: Vec<_> = snap.routes.iter().filter(|r| r.dst == dst).collect();
@@ -65,7 +65,7 @@ fn west_route(d: &mut SimDaemon) -> String {
 }
 
 /// Runs both daemons; west's probes of tunnels in `answering` get a reply 2 ms later.
-fn run(
+pub(super) fn run(
     w: &mut SimDaemon,
     e: &mut SimDaemon,
     start: Instant,
@@ -93,18 +93,29 @@ fn run(
     now
 }
 
-#[test]
-fn probes_fail_over_to_the_standby_and_preempt_back_after_the_hold_down() {
+/// West (from `west`) and east started on one simulated network; both tunnels' probes
+/// answered for `warm_ms`. Returns the daemons and the time reached.
+pub(super) fn pair_up(west: &str, warm_ms: u64) -> (SimDaemon, SimDaemon, Instant, SimNetwork) {
     let net = SimNetwork::new();
-    let mut w = daemon(&west_yaml(), &net, 1, 0xc000_0100);
+    let mut w = daemon(west, &net, 1, 0xc000_0100);
     let mut e = daemon(&east_yaml(), &net, 2, 0xd000_0100);
     let t0 = Instant::default();
     w.start(t0).unwrap();
     e.start(t0).unwrap();
+    let now = run(&mut w, &mut e, t0, warm_ms, &BOTH.into());
+    (w, e, now, net)
+}
+
+/// Both tunnels answer probes.
+pub(super) const BOTH: [usize; 2] = [0, 1];
+
+#[test]
+fn probes_fail_over_to_the_standby_and_preempt_back_after_the_hold_down() {
+    let (mut w, mut e, t0, _net) = pair_up(&west_yaml(), 0);
     // Nothing is up yet: the remote network is blackholed, never left to a default route.
     assert_eq!(west_route(&mut w), "blackhole");
 
-    let both: BTreeSet<usize> = [0, 1].into();
+    let both: BTreeSet<usize> = BOTH.into();
     let now = run(&mut w, &mut e, t0, 3000, &both);
     assert_eq!(west_route(&mut w), "xfrm-east-t1");
 
@@ -152,16 +163,10 @@ fn probes_fail_over_to_the_standby_and_preempt_back_after_the_hold_down() {
 
 #[test]
 fn without_preempt_traffic_stays_on_the_standby_and_ike_loss_also_fails_over() {
-    let net = SimNetwork::new();
     let yaml = west_yaml().replace("preempt: true", "preempt: false");
-    let mut w = daemon(&yaml, &net, 1, 0xc000_0100);
-    let mut e = daemon(&east_yaml(), &net, 2, 0xd000_0100);
-    let t0 = Instant::default();
-    w.start(t0).unwrap();
-    e.start(t0).unwrap();
-    let both: BTreeSet<usize> = [0, 1].into();
+    let (mut w, mut e, now, _net) = pair_up(&yaml, 3000);
+    let both: BTreeSet<usize> = BOTH.into();
     let only_t2: BTreeSet<usize> = [1].into();
-    let now = run(&mut w, &mut e, t0, 3000, &both);
     let now = run(&mut w, &mut e, now, 1500, &only_t2);
     assert_eq!(west_route(&mut w), "xfrm-east-t2");
     let now = run(&mut w, &mut e, now, 10_000, &both);
@@ -181,15 +186,9 @@ fn without_preempt_traffic_stays_on_the_standby_and_ike_loss_also_fails_over() {
 
 #[test]
 fn equal_priorities_share_an_ecmp_route_and_a_lost_member_leaves_it() {
-    let net = SimNetwork::new();
     let yaml = west_yaml().replace("priority: 200", "priority: 100");
-    let mut w = daemon(&yaml, &net, 1, 0xc000_0100);
-    let mut e = daemon(&east_yaml(), &net, 2, 0xd000_0100);
-    let t0 = Instant::default();
-    w.start(t0).unwrap();
-    e.start(t0).unwrap();
-    let both: BTreeSet<usize> = [0, 1].into();
-    let now = run(&mut w, &mut e, t0, 3000, &both);
+    let (mut w, mut e, now, _net) = pair_up(&yaml, 3000);
+    let both: BTreeSet<usize> = BOTH.into();
     assert_eq!(west_route(&mut w), "xfrm-east-t1+xfrm-east-t2");
     let only_t1: BTreeSet<usize> = [0].into();
     let now = run(&mut w, &mut e, now, 1500, &only_t1);

@@ -7,10 +7,16 @@
 //! It never sleeps, never spawns, never reads a clock and never logs key material: the tokio
 //! shell (`runtime.rs`) or a simulation drives it.
 
+mod adopt;
 #[cfg(test)]
 mod failover_tests;
 mod kernel;
 mod probe;
+mod reload;
+#[cfg(test)]
+mod reload_tests;
+#[cfg(test)]
+mod restart_tests;
 mod routing;
 mod status;
 #[cfg(test)]
@@ -32,6 +38,7 @@ use crate::transport::Transport;
 
 pub use kernel::TunnelBinding;
 pub use probe::{ProbeConfig, Prober};
+pub use reload::{ReloadError, ReloadSummary};
 pub use routing::ProbeRequest;
 use status::TunnelState;
 
@@ -52,6 +59,12 @@ struct TunnelEntry {
     prober: Option<Prober>,
     /// Probe source (our inside address) and destination (the peer's).
     probe_addrs: Option<(IpAddr, IpAddr)>,
+    /// Removed from the site file by a reload (its index stays reserved).
+    removed: bool,
+    /// SAs of a previous run of ours, kept until this run has its own.
+    adopted: Vec<xfrm::SaId>,
+    /// When the adopted SAs go.
+    adopted_until: Option<Instant>,
 }
 
 /// The synchronous daemon core.
@@ -67,6 +80,8 @@ pub struct Daemon<K: KernelBackend, T: Transport> {
     health: policy::HealthView,
     decision: policy::RouteDecision,
     probes_out: VecDeque<ProbeRequest>,
+    /// Observability hook: activity records for the shell (issue 8).
+    activity: crate::activity::Recorder,
 }
 
 impl<K: KernelBackend, T: Transport> Daemon<K, T> {
@@ -80,73 +95,10 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         provider: CryptoProvider,
         spis: Box<dyn SpiAllocator>,
     ) -> Self {
-        let mut tunnels = Vec::new();
-        for (i, m) in mapped.iter().enumerate() {
-            let tk = plan.tunnels.get(i);
-            let site_t = site
-                .connections
-                .iter()
-                .find(|c| c.name.as_str() == m.connection)
-                .and_then(|c| {
-                    c.tunnels
-                        .iter()
-                        .find(|t| t.name.as_str() == m.tunnel)
-                        .map(|t| (c.mode, t.options.interface))
-                });
-            let options = site
-                .connections
-                .iter()
-                .find(|c| c.name.as_str() == m.connection)
-                .and_then(|c| c.tunnels.iter().find(|t| t.name.as_str() == m.tunnel))
-                .map(|t| t.options.clone());
-            let iface = tk.and_then(|t| {
-                plan.compiled
-                    .interfaces
-                    .iter()
-                    .find(|i| i.tunnel == t.tunnel)
-            });
-            let route_ref = iface.map(|i| i.tunnel.clone());
-            let probe_addrs = iface.map(|i| (i.address.addr(), i.peer));
-            let prober = match (&options, iface) {
-                (Some(o), Some(_)) => Some(Prober::new(ProbeConfig {
-                    interval: std::time::Duration::from_millis(u64::from(o.probe_interval.get())),
-                    misses: o.probe_misses.get(),
-                    recover: o.probe_recover.get(),
-                })),
-                _ => None,
-            };
-            let id = tk.map(|t| t.if_id).unwrap_or_default();
-            let binding = match site_t {
-                Some((SiteMode::Route, InterfaceKind::Xfrm)) => TunnelBinding {
-                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
-                    if_id: Some(id),
-                    mark: None,
-                },
-                Some((SiteMode::Route, InterfaceKind::Vti)) => TunnelBinding {
-                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
-                    if_id: None,
-                    mark: Some(id),
-                },
-                _ => TunnelBinding {
-                    reqid: tk.map(|t| t.reqid).unwrap_or_default(),
-                    if_id: None,
-                    mark: None,
-                },
-            };
-            tunnels.push(TunnelEntry {
-                connection: m.connection.clone(),
-                name: m.tunnel.clone(),
-                local: m.config.local.ip(),
-                remote: m.config.remote.ip(),
-                interface: tk.and_then(|t| t.interface.clone()),
-                binding,
-                dpd_enabled: !m.config.dpd_delay.is_zero(),
-                state: TunnelState::default(),
-                route_ref,
-                prober,
-                probe_addrs,
-            });
-        }
+        let tunnels = mapped
+            .iter()
+            .map(|m| tunnel_entry(site, &plan, m))
+            .collect();
         let conns = mapped.into_iter().map(|m| m.config).collect();
         // Start from no healthy tunnel: every remote network is blackholed until a tunnel
         // is up (nothing leaks in clear meanwhile).
@@ -170,6 +122,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             health,
             decision,
             probes_out: VecDeque::new(),
+            activity: crate::activity::Recorder::default(),
         }
     }
 
@@ -193,6 +146,12 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
     /// epoch from `poll_timeout`).
     pub fn start(&mut self, now: Instant) -> Result<Vec<KernelOp>, KernelError> {
         self.started = Some(now);
+        // SAs of a previous run keep their tunnels up (and their routes in place) until
+        // the new IKE SAs are there.
+        let adopted = self.adopt(now)?;
+        if adopted > 0 {
+            self.refresh_health(now);
+        }
         let ops = self.reconcile()?;
         tracing::info!(
             ops = ops.len(),
@@ -208,6 +167,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .tunnels
             .iter()
             .flat_map(|t| t.state.children.iter().flat_map(|c| [c.spi_in, c.spi_out]))
+            .chain(self.adopted_spis())
             .collect();
         let ops: Vec<KernelOp> = self
             .kernel
@@ -218,7 +178,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .collect();
         for op in &ops {
             match self.kernel.apply(op) {
-                Ok(()) => tracing::debug!(op = %op, "applied"),
+                Ok(()) => tracing::info!(op = %op, "reconcile"),
                 Err(e) if e.is_not_found() && is_delete(op) => {}
                 Err(e) => return Err(e),
             }
@@ -252,15 +212,20 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         self.endpoint.handle_timeout(now);
         self.drive(now);
         self.probe_timeouts(now);
+        self.adopt_timeouts(now);
         self.refresh_health(now);
     }
 
     /// When `handle_timeout` must next be called (IKE timers, probes, hold-downs).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.endpoint.poll_timeout(), self.routing_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.endpoint.poll_timeout(),
+            self.routing_timeout(),
+            self.adopt_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Kernel input: every pending kernel event.
@@ -338,8 +303,11 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                     message: format!("{} tunnel(s) going down", idx.len()),
                 }
             }
+            Request::Stop { .. } => Response::Error {
+                message: "stop is handled by the daemon's runtime".into(),
+            },
             Request::Reload => Response::Error {
-                message: "reload is not implemented yet; restart the daemon".into(),
+                message: "reload re-reads the site file: send it to the running daemon (xfrmd reload or SIGHUP)".into(),
             },
         };
         self.drive(now);
@@ -361,6 +329,11 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         Ok(ops)
     }
 
+    /// The current plan (its numbers go to the state file on a keep-SAs stop).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
     /// Our ownership tags.
     pub fn ownership(&self) -> &Ownership {
         &self.plan.ownership
@@ -370,7 +343,9 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         self.tunnels
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.connection == connection && tunnel.is_none_or(|n| n == t.name))
+            .filter(|(_, t)| {
+                !t.removed && t.connection == connection && tunnel.is_none_or(|n| n == t.name)
+            })
             .map(|(i, _)| i)
             .collect()
     }
@@ -436,8 +411,26 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         if let Some(t) = self.tunnels.get_mut(i) {
             if t.state.phase1_state == crate::control::PhaseState::Down {
                 t.state.phase1_state = crate::control::PhaseState::Negotiating;
+                self.activity.on_initiate(obs_facts(t)); // observability hook
             }
         }
+    }
+
+    /// The next activity record for the tunnel activity log and metrics (issue 8).
+    pub fn poll_activity(&mut self) -> Option<crate::activity::Record> {
+        self.activity.poll()
+    }
+}
+
+/// What the activity log says about a tunnel besides the event (observability hook).
+fn obs_facts(t: &TunnelEntry) -> crate::activity::Facts<'_> {
+    crate::activity::Facts {
+        connection: &t.connection,
+        tunnel: &t.name,
+        dpd_enabled: t.dpd_enabled,
+        nat_t_detected: t.state.nat,
+        ike_phase1_state: t.state.phase1_state,
+        ike_phase2_state: t.state.phase2_state,
     }
 }
 
@@ -470,7 +463,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .unwrap_or(0);
         let mut tunnels = Vec::new();
         for i in 0..self.tunnels.len() {
-            let Some(t) = self.tunnels.get(i).cloned() else {
+            let Some(t) = self.tunnels.get(i).filter(|t| !t.removed).cloned() else {
                 continue;
             };
             let counters =
@@ -520,6 +513,77 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .get_mut(usize::try_from(tref.0).unwrap_or(usize::MAX))
         {
             t.state.apply(now, &ev);
+            self.activity.on_event(obs_facts(t), &ev); // observability hook
         }
+    }
+}
+
+/// The core's view of one mapped tunnel: its kernel binding from the plan, its interface,
+/// and a prober when it is route-based (probe settings from the site file).
+fn tunnel_entry(site: &Site, plan: &Plan, m: &MappedTunnel) -> TunnelEntry {
+    let tk = plan
+        .tunnels
+        .iter()
+        .find(|t| t.tunnel.connection == m.connection && t.tunnel.tunnel == m.tunnel);
+    let site_t = site
+        .connections
+        .iter()
+        .find(|c| c.name.as_str() == m.connection)
+        .and_then(|c| {
+            c.tunnels
+                .iter()
+                .find(|t| t.name.as_str() == m.tunnel)
+                .map(|t| (c.mode, t.options.clone()))
+        });
+    let iface = tk.and_then(|t| {
+        plan.compiled
+            .interfaces
+            .iter()
+            .find(|i| i.tunnel == t.tunnel)
+    });
+    let route_ref = iface.map(|i| i.tunnel.clone());
+    let probe_addrs = iface.map(|i| (i.address.addr(), i.peer));
+    let prober = match (&site_t, iface) {
+        (Some((_, o)), Some(_)) => Some(Prober::new(ProbeConfig {
+            interval: std::time::Duration::from_millis(u64::from(o.probe_interval.get())),
+            misses: o.probe_misses.get(),
+            recover: o.probe_recover.get(),
+        })),
+        _ => None,
+    };
+    let id = tk.map(|t| t.if_id).unwrap_or_default();
+    let reqid = tk.map(|t| t.reqid).unwrap_or_default();
+    let binding = match site_t.as_ref().map(|(mode, o)| (*mode, o.interface)) {
+        Some((SiteMode::Route, InterfaceKind::Xfrm)) => TunnelBinding {
+            reqid,
+            if_id: Some(id),
+            mark: None,
+        },
+        Some((SiteMode::Route, InterfaceKind::Vti)) => TunnelBinding {
+            reqid,
+            if_id: None,
+            mark: Some(id),
+        },
+        _ => TunnelBinding {
+            reqid,
+            if_id: None,
+            mark: None,
+        },
+    };
+    TunnelEntry {
+        connection: m.connection.clone(),
+        name: m.tunnel.clone(),
+        local: m.config.local.ip(),
+        remote: m.config.remote.ip(),
+        interface: tk.and_then(|t| t.interface.clone()),
+        binding,
+        dpd_enabled: !m.config.dpd_delay.is_zero(),
+        state: TunnelState::default(),
+        route_ref,
+        prober,
+        probe_addrs,
+        removed: false,
+        adopted: Vec::new(),
+        adopted_until: None,
     }
 }

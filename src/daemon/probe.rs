@@ -73,6 +73,11 @@ impl Prober {
         }
     }
 
+    /// The settings.
+    pub fn config(&self) -> ProbeConfig {
+        self.cfg
+    }
+
     /// The probe state.
     pub fn state(&self) -> ProbeState {
         self.state

@@ -100,7 +100,8 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             let Some(tref) = t.route_ref.as_ref() else {
                 continue;
             };
-            let ike_up = !t.state.children.is_empty() && !t.state.admin_down;
+            let ike_up =
+                (!t.state.children.is_empty() || !t.adopted.is_empty()) && !t.state.admin_down;
             if let Some(p) = t.prober.as_mut() {
                 if ike_up {
                     p.start(now);
@@ -124,6 +125,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 );
             }
         }
+        self.adopt_progress(now);
         let woke = self.decision.wake.is_some_and(|w| now.0 >= w);
         if changed || woke {
             self.update_routes(now);

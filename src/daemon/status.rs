@@ -119,7 +119,11 @@ impl TunnelState {
                     self.phase2 = None;
                     self.children.clear();
                     self.since = None;
-                    if *reason != ike::v2::CloseReason::Terminated {
+                    // A failed negotiation has already said why (NegotiationFailed comes
+                    // first); "closed: Failed" would hide it.
+                    let explained =
+                        *reason == ike::v2::CloseReason::Failed && self.last_error.is_some();
+                    if *reason != ike::v2::CloseReason::Terminated && !explained {
                         self.last_error = Some(format!("IKE SA closed: {reason:?}"));
                     }
                 }

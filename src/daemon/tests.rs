@@ -59,6 +59,17 @@ connections:
 pub(super) type SimDaemon = Daemon<MemoryKernel, SimTransport>;
 
 pub(super) fn daemon(yaml: &str, net: &SimNetwork, seed: u64, spi: u32) -> SimDaemon {
+    daemon_on(yaml, net, seed, spi, MemoryKernel::new())
+}
+
+/// A daemon on an existing kernel (a restart).
+pub(super) fn daemon_on(
+    yaml: &str,
+    net: &SimNetwork,
+    seed: u64,
+    spi: u32,
+    kernel: MemoryKernel,
+) -> SimDaemon {
     let site = policy::load(yaml, "sim.yaml").unwrap();
     let plan = crate::plan::plan(&site);
     let mapped = crate::config_map::map_site(&site, &plan, &|_| unreachable!()).unwrap();
@@ -68,7 +79,7 @@ pub(super) fn daemon(yaml: &str, net: &SimNetwork, seed: u64, spi: u32) -> SimDa
         &site,
         plan,
         mapped,
-        MemoryKernel::new(),
+        kernel,
         t,
         {
             let _ = seed;

@@ -163,7 +163,10 @@ impl KernelState {
                 .any(|l| l.name == a.link && owner.owns_link(l));
             let link_gone =
                 removed_links.contains(&a.link.as_str()) || recreated.contains(&a.link.as_str());
-            if ours && !link_gone && !desired.addresses.contains(a) {
+            // The kernel gives every link an IPv6 link-local address of its own; it is not
+            // ours to remove (removing it only churns on every start).
+            let kernel_link_local = matches!(a.local.addr(), std::net::IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80);
+            if ours && !link_gone && !kernel_link_local && !desired.addresses.contains(a) {
                 ops.push(KernelOp::DelAddress(a.clone()));
             }
         }

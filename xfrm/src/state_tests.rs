@@ -290,3 +290,23 @@ fn recreating_a_link_restores_its_addresses_and_routes() {
         ]
     );
 }
+
+#[test]
+fn kernel_link_local_addresses_on_our_links_are_left_alone() {
+    let d = desired_tunnel();
+    let mut have = state_from(&d);
+    have.addresses.push(Address {
+        link: "xfrmd0".into(),
+        local: "fe80::c99b:138e:3cf6:814d/64".parse().unwrap(),
+    });
+    // A stray global address on our link is still removed.
+    let stray = Address {
+        link: "xfrmd0".into(),
+        local: "2001:db8::1/64".parse().unwrap(),
+    };
+    have.addresses.push(stray.clone());
+    assert_eq!(
+        have.diff(&d, &Ownership::default()),
+        vec![KernelOp::DelAddress(stray)]
+    );
+}

@@ -39,6 +39,10 @@ pub struct ChildSa {
     pub min_nonce: Vec<u8>,
     /// Created by an exchange we initiated.
     pub ours: bool,
+    /// As responder of a rekey: the outbound SA, held back until the peer deletes the SA it
+    /// replaces (or until the instant given), so we never send on an SA the initiator has
+    /// not installed yet. See [`defer_outbound`].
+    pub pending_out: Option<(KernelCommand, Instant)>,
 }
 
 /// Inputs of one negotiated Child SA.
@@ -128,6 +132,7 @@ pub fn install(ctx: &mut Ctx<'_>, sa: &IkeSa, n: NewChild<'_>) -> Option<ChildSa
         replaces: None,
         min_nonce: n.ni.min(n.nr).to_vec(),
         ours: n.we_initiated,
+        pending_out: None,
     })
 }
 
@@ -147,14 +152,61 @@ pub fn rekey_after(ctx: &Ctx<'_>, lifetime: std::time::Duration) -> std::time::D
         .saturating_sub(ctx.random_upto(fuzz))
 }
 
+/// How long a rekey responder waits for the initiator's Delete of the old Child SA before
+/// it moves its own traffic to the new SA anyway.
+pub const DEFER_OUTBOUND_MAX: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Rekey responder: takes the new Child SA's outbound install back out of the command queue
+/// (the inbound one stays: RFC 7296 2.8, "a node MUST accept incoming packets through
+/// either SA") and keeps it in the Child SA until the old SA is deleted. The initiator
+/// installs its inbound SA only when our CREATE_CHILD_SA response arrives; sending on the
+/// new SA before that loses packets, so the outbound moves when the initiator deletes the
+/// old pair, as the initiator of a rekey does (2.8: it deletes the replaced SA).
+pub fn defer_outbound(ctx: &mut Ctx<'_>, c: &mut ChildSa) {
+    let pos = ctx.out.commands.iter().position(|k| {
+        matches!(k, KernelCommand::InstallChildSa { child, direction: Direction::Outbound, .. }
+            if *child == c.id)
+    });
+    if let Some(cmd) = pos.and_then(|p| ctx.out.commands.remove(p)) {
+        c.pending_out = Some((cmd, ctx.now + DEFER_OUTBOUND_MAX));
+    }
+}
+
+/// Installs every held-back outbound SA whose predecessor is gone or whose wait is over.
+pub fn release_outbound(now: Instant, children: &mut [ChildSa]) -> Vec<KernelCommand> {
+    let live: Vec<ChildSaRef> = children.iter().map(|c| c.id).collect();
+    let mut out = Vec::new();
+    for c in children.iter_mut() {
+        let due = c.pending_out.as_ref().is_some_and(|(_, until)| {
+            *until <= now || c.replaces.is_none_or(|old| !live.contains(&old))
+        });
+        if due {
+            out.extend(c.pending_out.take().map(|(cmd, _)| cmd));
+        }
+    }
+    out
+}
+
+/// The earliest instant a held-back outbound SA must be installed.
+pub fn next_release(children: &[ChildSa]) -> Option<Instant> {
+    children
+        .iter()
+        .filter_map(|c| c.pending_out.as_ref().map(|(_, t)| *t))
+        .min()
+}
+
 /// Emits the kernel deletes of a Child SA (outbound first so traffic moves before the
-/// inbound state disappears) and, with a reason, the closed event.
+/// inbound state disappears) and, with a reason, the closed event. An outbound SA still
+/// held back (never installed) has nothing to delete.
 pub fn remove(ctx: &mut Ctx<'_>, sa: &IkeSa, c: &ChildSa, reason: Option<CloseReason>) {
     let (l, r) = (sa.local.ip(), sa.remote.ip());
     for (direction, spi, src, dst) in [
         (Direction::Outbound, c.spi_out, l, r),
         (Direction::Inbound, c.spi_in, r, l),
     ] {
+        if direction == Direction::Outbound && c.pending_out.is_some() {
+            continue;
+        }
         ctx.out.commands.push_back(KernelCommand::DeleteChildSa {
             child: c.id,
             tunnel: ctx.cfg.tunnel,

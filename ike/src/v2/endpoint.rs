@@ -22,6 +22,11 @@ pub(super) struct ConnState {
     /// When to (re-)initiate.
     pub(super) initiate_at: Option<Instant>,
     pub(super) attempts: u32,
+    /// Removed by a reload: never initiates, never answers.
+    pub(super) disabled: bool,
+    /// Initiate at `initiate_at` even while an old IKE SA is still being deleted (a reload
+    /// changed the tunnel).
+    pub(super) force: bool,
 }
 
 /// One IKEv2 endpoint (all tunnels of the daemon).
@@ -62,6 +67,8 @@ impl Endpoint {
             .map(|c| ConnState {
                 initiate_at: (c.startup == StartupAction::Start).then_some(Instant::default()),
                 attempts: 0,
+                disabled: false,
+                force: false,
             })
             .collect();
         let cookies = super::cookie::Cookies::new(&provider);
@@ -138,6 +145,9 @@ impl Endpoint {
         conn: usize,
         group: Option<crate::crypto::DhGroup>,
     ) -> bool {
+        if self.conn_state.get(conn).is_some_and(|c| c.disabled) {
+            return false;
+        }
         let Some(cfg) = self.conns.get(conn) else {
             return false;
         };
@@ -213,15 +223,66 @@ impl Endpoint {
     }
 
     fn find_conn(&self, local: SocketAddr, remote: SocketAddr) -> Option<usize> {
-        let exact = self
-            .conns
-            .iter()
-            .position(|c| c.remote.ip() == remote.ip() && c.local.ip() == local.ip());
-        exact.or_else(|| {
+        let enabled = |i: &usize| !self.conn_state.get(*i).is_some_and(|c| c.disabled);
+        let pick = |want: &dyn Fn(&ConnectionConfig) -> bool| {
             self.conns
                 .iter()
-                .position(|c| c.remote.ip().is_unspecified() && c.local.ip() == local.ip())
-        })
+                .enumerate()
+                .filter(|(_, c)| want(c))
+                .map(|(i, _)| i)
+                .find(enabled)
+        };
+        pick(&|c| c.remote.ip() == remote.ip() && c.local.ip() == local.ip())
+            .or_else(|| pick(&|c| c.remote.ip().is_unspecified() && c.local.ip() == local.ip()))
+    }
+
+    /// The configuration of `tunnel`.
+    pub fn config(&self, tunnel: TunnelRef) -> Option<&ConnectionConfig> {
+        self.conns.iter().find(|c| c.tunnel == tunnel)
+    }
+
+    /// Reload: installs `cfg` for its tunnel (replacing the old configuration, or adding a
+    /// new tunnel). Existing SAs are kept: a caller that changed what they were negotiated
+    /// with calls [`Endpoint::terminate`] first. With `initiate`, or startup=start and no IKE
+    /// SA, the tunnel (re)initiates at `now`.
+    pub fn configure(&mut self, now: Instant, cfg: ConnectionConfig, initiate: bool) {
+        let tunnel = cfg.tunnel;
+        let start = initiate
+            || (cfg.startup == StartupAction::Start
+                && !self.sas.values().any(|s| s.tunnel == tunnel));
+        let state = ConnState {
+            initiate_at: start.then_some(now),
+            attempts: 0,
+            disabled: false,
+            force: initiate,
+        };
+        match self.conn_index(tunnel) {
+            Some(i) => {
+                if let Some(c) = self.conns.get_mut(i) {
+                    *c = cfg;
+                }
+                if let Some(st) = self.conn_state.get_mut(i) {
+                    if start || st.disabled {
+                        *st = state;
+                    }
+                }
+            }
+            None => {
+                self.conns.push(cfg);
+                self.conn_state.push(state);
+            }
+        }
+    }
+
+    /// Reload: deletes the tunnel's SAs and disables it (it no longer initiates or answers).
+    pub fn remove(&mut self, now: Instant, tunnel: TunnelRef) {
+        self.terminate(now, tunnel);
+        if let Some(i) = self.conn_index(tunnel) {
+            if let Some(st) = self.conn_state.get_mut(i) {
+                st.disabled = true;
+                st.initiate_at = None;
+            }
+        }
     }
 
     /// Network input: one IKE datagram (without non-ESP marker) from `remote` to `local`.
@@ -338,10 +399,12 @@ impl Endpoint {
                 .and_then(|c| c.initiate_at)
                 .is_some_and(|t| t <= now);
             if due {
+                let mut force = false;
                 if let Some(c) = self.conn_state.get_mut(i) {
                     c.initiate_at = None;
+                    force = std::mem::take(&mut c.force);
                 }
-                if !self.sas.values().any(|s| s.conn == i) && !self.start(now, i, None) {
+                if (force || !self.sas.values().any(|s| s.conn == i)) && !self.start(now, i, None) {
                     self.schedule_retry(now, i);
                 }
             }

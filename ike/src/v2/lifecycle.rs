@@ -5,6 +5,7 @@
 //!
 //! Never parses datagrams; all decisions use virtual time passed in as `now`.
 
+use super::child_sa::release_outbound;
 use super::endpoint::Endpoint;
 use super::ike_sa::{Ctx, IkeSa};
 use super::retransmit::{backoff, Tick};
@@ -14,6 +15,10 @@ use crate::config::{DpdAction, StartupAction};
 
 impl Endpoint {
     pub(super) fn timers(&mut self, now: Instant, sa: &mut IkeSa) -> Outcome {
+        // A rekey responder's held-back outbound SA whose wait is over (child_sa.rs).
+        for cmd in release_outbound(now, &mut sa.children) {
+            self.out.commands.push_back(cmd);
+        }
         if sa.is_established() && sa.nat_local {
             // RFC 3948 2.3: a host behind a NAT sends one-octet 0xFF keepalives so the mapping
             // stays; they carry no IKE message and no non-ESP marker.

@@ -19,6 +19,7 @@ mod proposal;
 mod protect;
 mod retransmit;
 mod rules;
+mod suite_name;
 mod tasks;
 mod ts;
 mod types;

@@ -200,25 +200,20 @@ pub fn esp_info(p: &EspProposal) -> ChildSuiteInfo {
     }
 }
 
-/// Short human description of an offer, for NegotiationFailed reasons.
+/// Plain-words description of an offer, for NegotiationFailed reasons
+/// (`aes128-sha256-prfsha256-modp2048, ...`).
 pub fn describe(offer: &SaPayload) -> String {
-    let mut out = Vec::new();
-    for p in &offer.proposals {
-        let ts: Vec<String> = p
-            .transforms
-            .iter()
-            .map(|t| {
-                format!(
-                    "{}:{}{}",
-                    t.ty.0,
-                    t.id,
-                    t.key_length().map(|k| format!("/{k}")).unwrap_or_default()
-                )
-            })
-            .collect();
-        out.push(format!("#{} [{}]", p.num, ts.join(" ")));
-    }
-    out.join(", ")
+    super::suite_name::describe(offer)
+}
+
+/// What we offer for the IKE SA, in the same words.
+pub fn describe_ike(props: &[IkeProposal]) -> String {
+    describe(&ike_offer(props, &[]))
+}
+
+/// What we offer (or accept) for ESP; `with_dh` includes the PFS groups (CREATE_CHILD_SA).
+pub fn describe_esp(props: &[EspProposal], with_dh: bool) -> String {
+    describe(&esp_offer(props, 0, with_dh))
 }
 
 /// The D-H group an IKE proposal list starts with (what the initiator guesses in KE).

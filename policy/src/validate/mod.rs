@@ -4,7 +4,10 @@
 //! objects. It never reads files (a `psk_file` is only a path here) and never prints secrets.
 
 mod cross;
+mod observe;
 mod options;
+
+use ipnet::IpNet;
 
 use crate::algo::{InsideSide, Mode};
 use crate::diag::Ctx;
@@ -36,13 +39,15 @@ pub fn validate(raw: &RawFile, cx: &mut Ctx) -> Option<Site> {
     let connections: Vec<Connection> = raw
         .connections
         .iter()
-        .map(|(n, c)| connection(cx, n, c, &defaults, transit, raw.site.networks.is_empty()))
+        .map(|(n, c)| connection(cx, n, c, &defaults, transit, &raw.site.networks))
         .collect();
     let site = Site {
         name: name.unwrap_or_else(Name::placeholder),
         networks: raw.site.networks.clone(),
         transit,
         if_id_base,
+        metrics_listen: observe::metrics_listen(cx, raw.site.metrics_listen.as_deref()),
+        activity_log: observe::activity_log(cx, raw.site.activity_log.as_ref()),
         connections,
     };
     cross::check(&site, cx);
@@ -62,7 +67,7 @@ fn connection(
     c: &RawConnection,
     defaults: &RawOptions,
     transit: bool,
-    no_local_networks: bool,
+    site_networks: &[IpNet],
 ) -> Connection {
     let path = format!("connections.{key}");
     let name = name(cx, &path, "", key);
@@ -90,7 +95,7 @@ fn connection(
                 "use mode: route, or set site.transit: false",
             );
         }
-        if no_local_networks {
+        if site_networks.is_empty() {
             cx.err(
                 &format!("{path}.mode"),
                 "policy mode needs site.networks for the local selectors",
@@ -98,12 +103,26 @@ fn connection(
             );
         }
     }
-    let tunnels = c
+    let mut tunnels: Vec<_> = c
         .tunnels
         .iter()
         .enumerate()
         .map(|(i, t)| tunnel(cx, &format!("{path}.tunnels[{i}]"), t, defaults))
         .collect();
+    if mode == Mode::Policy {
+        // Policy mode: the SPD holds site networks × remote networks, so default (any)
+        // traffic selectors become exactly those (a policy-based peer narrows to them
+        // anyway, and proposing 0.0.0.0/0 would claim more than the kernel protects).
+        for t in &mut tunnels {
+            let o = &mut t.options;
+            if o.local_ts.iter().all(|n| n.prefix_len() == 0) {
+                narrow(&mut o.local_ts, site_networks);
+            }
+            if o.remote_ts.iter().all(|n| n.prefix_len() == 0) {
+                narrow(&mut o.remote_ts, &c.remote_networks);
+            }
+        }
+    }
     // REQUIREMENTS §6.7 / §18 #4: a connection carries IPv4 or IPv6 inside, never both.
     if let Some(first) = c.tunnels.first() {
         let v6 = first.inside.addr().is_ipv6();
@@ -128,6 +147,19 @@ fn connection(
         remote_networks: c.remote_networks.clone(),
         mode,
         tunnels,
+    }
+}
+
+/// Replaces any-address selectors with `nets` of the same family (kept when none match).
+fn narrow(ts: &mut Vec<IpNet>, nets: &[IpNet]) {
+    let fams: Vec<bool> = ts.iter().map(|n| n.addr().is_ipv4()).collect();
+    let picked: Vec<IpNet> = nets
+        .iter()
+        .filter(|n| fams.contains(&n.addr().is_ipv4()))
+        .copied()
+        .collect();
+    if !picked.is_empty() {
+        *ts = picked;
     }
 }
 

@@ -6,7 +6,10 @@
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::algo::{DpdAction, Encryption, Integrity, InterfaceKind};
-use crate::algo::{IkeVersion, StartupAction, PHASE1_DH_GROUPS, PHASE2_DH_GROUPS};
+use crate::algo::{
+    IkeVersion, StartupAction, PHASE1_DH_GROUPS, PHASE1_DH_GROUPS_ALLOWED, PHASE2_DH_GROUPS,
+    PHASE2_DH_GROUPS_ALLOWED,
+};
 use crate::diag::Ctx;
 use crate::raw::RawOptions;
 use crate::site::{Phase, TunnelOptions};
@@ -221,6 +224,9 @@ pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
         ($f:ident, $all:expr) => {
             l.list(cx, stringify!($f), |o| &o.$f, $all, $all)
         };
+        ($f:ident, $allowed:expr, $default:expr) => {
+            l.list(cx, stringify!($f), |o| &o.$f, $allowed, $default)
+        };
     }
     macro_rules! blame {
         ($f:ident) => {
@@ -282,13 +288,13 @@ pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
         local_ts: l.selectors(cx, "local_ts", |o| &o.local_ts, v6),
         remote_ts: l.selectors(cx, "remote_ts", |o| &o.remote_ts, v6),
         phase1: Phase {
-            dh_groups: list!(phase1_dh_groups, PHASE1_DH_GROUPS),
+            dh_groups: list!(phase1_dh_groups, PHASE1_DH_GROUPS_ALLOWED, PHASE1_DH_GROUPS),
             encryption: list!(phase1_encryption, Encryption::ALL),
             integrity: list!(phase1_integrity, Integrity::ALL),
             lifetime: p1_life,
         },
         phase2: Phase {
-            dh_groups: list!(phase2_dh_groups, PHASE2_DH_GROUPS),
+            dh_groups: list!(phase2_dh_groups, PHASE2_DH_GROUPS_ALLOWED, PHASE2_DH_GROUPS),
             encryption: list!(phase2_encryption, Encryption::ALL),
             integrity: list!(phase2_integrity, Integrity::ALL),
             lifetime: p2_life,
@@ -305,5 +311,6 @@ pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
         probe_interval: num!(probe_interval, ProbeInterval),
         probe_misses: num!(probe_misses, ProbeMisses),
         probe_recover: num!(probe_recover, ProbeRecover),
+        activity_log: l.flag("activity_log", |o| &o.activity_log, true),
     }
 }

@@ -7,7 +7,7 @@
 use crate::crypto::{KeyExchange, Secret};
 use crate::v2::child_sa::{install, ChildSa, NewChild};
 use crate::v2::ike_sa::{Ctx, IkeSa};
-use crate::v2::proposal::{accept_esp, choose_esp, describe};
+use crate::v2::proposal::{accept_esp, choose_esp, describe, describe_esp};
 use crate::v2::rules::error_notify;
 use crate::v2::ts::{is_subset, narrow};
 use crate::wire::v2::{
@@ -40,8 +40,9 @@ pub fn respond_child(
         .ok_or_else(|| n(NotifyType::NO_ADDITIONAL_SAS))?;
     let Some((prop, peer_spi, reply)) = choose_esp(offer, &cfg.esp_proposals, spi, create) else {
         ctx.fail(format!(
-            "NO_PROPOSAL_CHOSEN: no local ESP proposal matches {}",
-            describe(offer)
+            "NO_PROPOSAL_CHOSEN for the Child SA: the peer offered ESP {}; we accept ESP {}",
+            describe(offer),
+            describe_esp(&cfg.esp_proposals, create)
         ));
         return Err(n(NotifyType::NO_PROPOSAL_CHOSEN));
     };
@@ -112,10 +113,15 @@ pub fn accept_child(
 ) -> Option<ChildSa> {
     let cfg = ctx.cfg;
     if let Some(e) = error_notify(payloads) {
-        ctx.fail(format!(
-            "Child SA refused: peer answered {}",
-            e.name().unwrap_or("an unknown error notify")
-        ));
+        let name = e.name().unwrap_or("an unknown error notify");
+        if e == NotifyType::NO_PROPOSAL_CHOSEN {
+            ctx.fail(format!(
+                "Child SA refused: the peer answered NO_PROPOSAL_CHOSEN to our ESP offer {}",
+                describe_esp(&cfg.esp_proposals, create)
+            ));
+        } else {
+            ctx.fail(format!("Child SA refused: the peer answered {name}"));
+        }
         return None;
     }
     let (mut reply, mut tsi, mut tsr, mut kr) = (None, None, None, None);
@@ -134,8 +140,9 @@ pub fn accept_child(
     };
     let Some((prop, spi_out)) = accept_esp(reply, &cfg.esp_proposals, create) else {
         ctx.fail(format!(
-            "responder chose an ESP proposal we did not offer: {}",
-            describe(reply)
+            "responder chose ESP {}, which is not among what we offered: {}",
+            describe(reply),
+            describe_esp(&cfg.esp_proposals, create)
         ));
         return None;
     };

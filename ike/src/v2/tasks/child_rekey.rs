@@ -8,7 +8,7 @@
 use super::child_create::{accept_child, respond_child};
 use super::{Outcome, Pending};
 use crate::crypto::DhGroup;
-use crate::v2::child_sa::ChildState;
+use crate::v2::child_sa::{defer_outbound, ChildState};
 use crate::v2::ike_sa::{Ctx, IkeSa, Queued};
 use crate::v2::proposal::esp_offer;
 use crate::v2::rules::notify;
@@ -244,6 +244,9 @@ pub fn respond(ctx: &mut Ctx<'_>, sa: &mut IkeSa, msg_id: u32, payloads: &[Paylo
     match respond_child(ctx, sa, offer, tsi, tsr, &ni, &nr, ke, true) {
         Ok((mut p, mut c)) => {
             c.replaces = old;
+            if old.is_some() {
+                defer_outbound(ctx, &mut c);
+            }
             p.insert(1, Payload::Nonce(NoncePayload { nonce: nr }));
             ctx.respond(sa, ExchangeType::CREATE_CHILD_SA, msg_id, p);
             sa.children.push(c);

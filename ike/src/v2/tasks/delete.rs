@@ -5,7 +5,7 @@
 //! peer's Delete received). Never deletes an SA the peer did not name.
 
 use super::{Outcome, Pending};
-use crate::v2::child_sa::{remove, ChildState};
+use crate::v2::child_sa::{release_outbound, remove, ChildState};
 use crate::v2::ike_sa::{Ctx, IkeSa};
 use crate::v2::rules::notify;
 use crate::v2::types::{ChildSaRef, CloseReason};
@@ -39,6 +39,9 @@ pub fn child_deleted(ctx: &mut Ctx<'_>, sa: &mut IkeSa, ids: &[ChildSaRef]) -> O
         .into_iter()
         .partition(|c| ids.contains(&c.id));
     sa.children = keep;
+    for cmd in release_outbound(ctx.now, &mut sa.children) {
+        ctx.out.commands.push_back(cmd);
+    }
     for c in gone {
         let reason = (c.state != ChildState::Rekeyed).then_some(CloseReason::Terminated);
         remove(ctx, sa, &c, reason);
@@ -86,6 +89,11 @@ pub fn respond(ctx: &mut Ctx<'_>, sa: &mut IkeSa, msg_id: u32, payloads: &[Paylo
                 ChildState::Rekeyed => None,
                 _ => Some(CloseReason::DeletedByPeer),
             };
+            // Make-before-break: a successor's held-back outbound SA goes in before the old
+            // pair goes out.
+            for cmd in release_outbound(ctx.now, &mut sa.children) {
+                ctx.out.commands.push_back(cmd);
+            }
             remove(ctx, sa, &c, reason);
         }
     }

@@ -48,7 +48,13 @@ pub fn schedule(now: Instant, sa: &mut IkeSa, cfg: &ConnectionConfig) {
 
 /// The next instant this SA needs `handle_timeout`.
 pub fn next_timer(sa: &IkeSa, cfg: &ConnectionConfig) -> Option<Instant> {
-    let t = next_protocol_timer(sa, cfg);
+    let t = match (
+        next_protocol_timer(sa, cfg),
+        crate::v2::child_sa::next_release(&sa.children),
+    ) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     match (
         t,
         sa.keepalive_at

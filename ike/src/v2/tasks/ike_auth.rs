@@ -89,8 +89,11 @@ fn verify_peer(
     };
     let body = id_body(id).ok_or("bad peer ID")?;
     let octets = signed_octets(prf, msg, nonce, sk_p, &body);
-    verify_psk_auth(prf, &ctx.cfg.psk, &octets, data)
-        .map_err(|_| "AUTHENTICATION_FAILED: peer's PSK AUTH value does not verify".to_string())?;
+    verify_psk_auth(prf, &ctx.cfg.psk, &octets, data).map_err(|_| {
+        "AUTHENTICATION_FAILED: authentication failed, the peer's PSK AUTH value does not \
+             verify (the two sides hold different PSKs)"
+            .to_string()
+    })?;
     Ok(PeerAuthenticated { _private: () })
 }
 
@@ -242,10 +245,20 @@ pub fn handle_response(
         _ => None,
     });
     let (Some(idr), Some(auth)) = (idr, auth) else {
-        let e = error_notify(payloads)
-            .and_then(|e| e.name())
-            .unwrap_or("a response without IDr/AUTH");
-        ctx.fail(format!("peer answered IKE_AUTH with {e}"));
+        let e = error_notify(payloads);
+        if e == Some(NotifyType::AUTHENTICATION_FAILED) {
+            // RFC 7296 2.21.2: the responder rejected our AUTH (PSK or identity).
+            ctx.fail(
+                "AUTHENTICATION_FAILED: authentication failed, the peer rejected our AUTH \
+                 (check that both sides use the same PSK and the IDs each expects)"
+                    .into(),
+            );
+        } else {
+            let e = e
+                .and_then(|e| e.name())
+                .unwrap_or("a response without IDr/AUTH");
+            ctx.fail(format!("peer answered IKE_AUTH with {e}"));
+        }
         return Outcome::Close(CloseReason::Failed);
     };
     let proof = match verify_peer(ctx, sa, idr, auth) {

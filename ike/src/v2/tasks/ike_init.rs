@@ -11,7 +11,7 @@ use crate::crypto::kdf::{ike_sa_keys, skeyseed, IkeSuite};
 use crate::crypto::natd::natd_v2;
 use crate::crypto::{DhGroup, KeyExchange, Secret};
 use crate::v2::ike_sa::{Ctx, IkeSa};
-use crate::v2::proposal::{accept_ike, choose_ike, describe, first_group, ike_offer};
+use crate::v2::proposal::{accept_ike, choose_ike, describe, describe_ike, first_group, ike_offer};
 use crate::v2::protect::SaKeys;
 use crate::v2::rules::{error_notify, notify};
 use crate::v2::types::{CloseReason, Transmit};
@@ -175,8 +175,9 @@ pub fn respond(
     let cfg = ctx.cfg;
     let Some((prop, reply, _)) = choose_ike(offer, &cfg.ike_proposals, &[]) else {
         ctx.fail(format!(
-            "NO_PROPOSAL_CHOSEN: no local IKE proposal matches the peer's offer {}",
-            describe(offer)
+            "NO_PROPOSAL_CHOSEN: the peer offered IKE {}; we accept IKE {}",
+            describe(offer),
+            describe_ike(&cfg.ike_proposals)
         ));
         stateless_reply(
             ctx,
@@ -260,10 +261,15 @@ pub fn handle_response(
         }
     }
     if let Some(e) = error_notify(&msg.payloads) {
-        ctx.fail(format!(
-            "peer answered IKE_SA_INIT with {}",
-            e.name().unwrap_or("an unknown error notify")
-        ));
+        let name = e.name().unwrap_or("an unknown error notify");
+        if e == NotifyType::NO_PROPOSAL_CHOSEN {
+            ctx.fail(format!(
+                "NO_PROPOSAL_CHOSEN: the peer accepts none of our IKE proposals; we offered IKE {}",
+                describe_ike(&cfg.ike_proposals)
+            ));
+        } else {
+            ctx.fail(format!("peer answered IKE_SA_INIT with {name}"));
+        }
         return Outcome::Close(CloseReason::Failed);
     }
     let (mut reply, mut ke_p, mut nonce) = (None, None, None);
@@ -280,8 +286,9 @@ pub fn handle_response(
     };
     let Some((prop, _)) = accept_ike(reply, &cfg.ike_proposals) else {
         ctx.fail(format!(
-            "responder chose an IKE proposal we did not offer: {}",
-            describe(reply)
+            "responder chose IKE {}, which is not among what we offered: {}",
+            describe(reply),
+            describe_ike(&cfg.ike_proposals)
         ));
         return Outcome::Close(CloseReason::Failed);
     };
