@@ -91,8 +91,61 @@ table ip lab_nat {
 NFT
             ;;
         sleep) sleep "$1" ;;
+        ping-start)
+            # @ping-start NAME DST [INTERVAL]: a timestamped ping from this host in the
+            # background (default every 20 ms) until @ping-gap NAME stops it.
+            local pname="$1" dst="$2" ival="${3:-0.02}"
+            ip netns exec "$h" ping -D -i "$ival" "$dst" > "$LOGDIR/ping-$pname.txt" 2>&1 &
+            echo $! > "$RUNROOT/ping-$pname.pid"
+            echo "$ival" > "$RUNROOT/ping-$pname.interval"
+            echo "ping $pname: $h -> $dst every ${ival}s" ;;
+        ping-gap)
+            # @ping-gap NAME [ping-gap.py options, e.g. --max-gap-ms 1000]: stop the ping
+            # (SIGINT, so it prints its summary) and print the tool's verdict line(s).
+            local pname="$1"; shift
+            local pid; pid=$(cat "$RUNROOT/ping-$pname.pid" 2>/dev/null) || { echo "no ping named $pname"; return 1; }
+            kill -INT "$pid" 2>/dev/null
+            local i=0
+            while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+            rm -f "$RUNROOT/ping-$pname.pid"
+            python3 "$LAB/tools/ping-gap.py" --interval "$(cat "$RUNROOT/ping-$pname.interval")" \
+                "$@" "$LOGDIR/ping-$pname.txt" | tee -a "$LOGDIR/measurements.txt" ;;
+        if-mark)
+            # @if-mark IF...: remember the interfaces' tx byte counters (for @if-grew/@if-share).
+            local ifc
+            for ifc in "$@"; do
+                if_tx_bytes "$h" "$ifc" > "$RUNROOT/ifmark-$h-$ifc"
+                echo "$ifc tx bytes: $(cat "$RUNROOT/ifmark-$h-$ifc")"
+            done ;;
+        if-grew)
+            # @if-grew IF [MIN_BYTES]: did IF send at least MIN_BYTES (default 1) since @if-mark?
+            local ifc="$1" min="${2:-1}" before after
+            before=$(cat "$RUNROOT/ifmark-$h-$ifc" 2>/dev/null || echo 0)
+            after=$(if_tx_bytes "$h" "$ifc")
+            if [ $((after - before)) -ge "$min" ]; then
+                echo "$ifc grew by $((after - before)) bytes ($before -> $after)"
+            else
+                echo "$ifc did not grow by $min bytes: $((after - before)) ($before -> $after)"
+            fi ;;
+        if-share)
+            # @if-share [--min PCT --max PCT] IF...: each IF's share of the tx bytes sent since
+            # @if-mark, with byte-share.py's verdict (share-ok / share-out-of-range).
+            local opts=() args=() ifc
+            while [ $# -gt 0 ]; do
+                case "$1" in --min|--max) opts+=("$1" "$2"); shift 2 ;; *) args+=("$1"); shift ;; esac
+            done
+            local readings=()
+            for ifc in "${args[@]}"; do
+                readings+=("$ifc=$(cat "$RUNROOT/ifmark-$h-$ifc" 2>/dev/null || echo 0):$(if_tx_bytes "$h" "$ifc")")
+            done
+            python3 "$LAB/tools/byte-share.py" "${opts[@]}" "${readings[@]}" | tee -a "$LOGDIR/measurements.txt" ;;
         *) echo "unknown verb @$verb"; return 2 ;;
     esac
+}
+
+# if_tx_bytes HOST IF: IF's transmitted byte counter in HOST (0 when IF does not exist).
+if_tx_bytes() {
+    ip netns exec "$1" cat "/sys/class/net/$2/statistics/tx_bytes" 2>/dev/null || echo 0
 }
 
 # esp_packets HOST: the sum of packet counters over HOST's ESP SAs.
