@@ -201,3 +201,49 @@ fn a_missing_tunnel_counts_as_down() {
     let r = decide(&d, &HealthView::default(), &RouteDecision::default(), s(0));
     assert!(r.routes[0].members.is_empty());
 }
+
+#[test]
+fn two_connections_to_one_network_fail_over_to_each_other() {
+    // REQUIREMENTS §16.1 scenario 6: one remote LAN behind two devices, one connection each.
+    let via = |conn: &str, metric: u32| RoutePlan {
+        tunnel: tref(conn, "t1"),
+        destination: "10.2.0.0/16".parse().unwrap(),
+        interface: format!("xfrm-{conn}-t1"),
+        metric,
+        weight: 1,
+        preempt: false,
+        hold_down: 30,
+    };
+    let d = desired(vec![via("r1", 10), via("r2", 20)]);
+    let up = |r1: bool, r2: bool| HealthView {
+        tunnels: [
+            (
+                tref("r1", "t1"),
+                Health {
+                    up: r1,
+                    ..Health::default()
+                },
+            ),
+            (
+                tref("r2", "t1"),
+                Health {
+                    up: r2,
+                    ..Health::default()
+                },
+            ),
+        ]
+        .into(),
+    };
+    let dest: IpNet = "10.2.0.0/16".parse().unwrap();
+    let first = decide(&d, &up(true, true), &RouteDecision::default(), s(0));
+    assert_eq!(
+        first.carrying(&dest).cloned().collect::<Vec<_>>(),
+        [tref("r1", "t1")]
+    );
+    let second = decide(&d, &up(false, true), &first, s(1));
+    assert_eq!(
+        second.carrying(&dest).cloned().collect::<Vec<_>>(),
+        [tref("r2", "t1")]
+    );
+    assert_eq!(second.routes[0].metric, 20);
+}
