@@ -8,11 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use ike::crypto::{EncrAlg, IntegAlg, PrfAlg};
+use ike::crypto::{IntegAlg, PrfAlg};
 use ike::v2::{CloseReason, Event};
 use ike::wire::v2::TrafficSelector;
 
 use super::Kind;
+use crate::control::status::{encr_name, integ_name};
 
 /// Why a negotiation failed, as a small closed set (the metrics label `reason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,22 +76,8 @@ impl FailureReason {
     }
 }
 
-fn encr(e: EncrAlg) -> String {
-    match e {
-        EncrAlg::AesCbc { key_bits } => format!("AES{key_bits}"),
-        EncrAlg::AesGcm16 { key_bits } => format!("AES{key_bits}-GCM-16"),
-        EncrAlg::ChaCha20Poly1305 => "CHACHA20-POLY1305".into(),
-    }
-}
-
 fn integ(i: Option<IntegAlg>) -> &'static str {
-    match i {
-        None => "no integrity (AEAD)",
-        Some(IntegAlg::HmacSha1_96) => "SHA1",
-        Some(IntegAlg::HmacSha256_128) => "SHA2-256",
-        Some(IntegAlg::HmacSha384_192) => "SHA2-384",
-        Some(IntegAlg::HmacSha512_256) => "SHA2-512",
-    }
+    i.map_or("no integrity (AEAD)", integ_name)
 }
 
 fn prf(p: PrfAlg) -> &'static str {
@@ -201,7 +188,7 @@ pub(super) fn describe(
                 "IKE_SA established with {remote} as {role} (SPIs {spi_i:016x}_i {spi_r:016x}_r): \
                  proposal chosen {encr}, {integ}, {prf}, DH group {dh}; {nat}",
                 role = if *initiator { "initiator" } else { "responder" },
-                encr = encr(suite.encr),
+                encr = encr_name(suite.encr),
                 integ = integ(suite.integ),
                 prf = prf(suite.prf),
                 dh = suite.dh.id(),
@@ -224,7 +211,7 @@ pub(super) fn describe(
             format!(
                 "CHILD_SA established (SPI in 0x{spi_in:08x} out 0x{spi_out:08x}): proposal chosen \
                  {encr}, {integ}, {pfs}{esn}; traffic selectors {l} === {r}",
-                encr = encr(suite.encr),
+                encr = encr_name(suite.encr),
                 integ = integ(suite.integ),
                 pfs = suite
                     .pfs

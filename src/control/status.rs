@@ -169,6 +169,28 @@ pub struct StatusReport {
     pub tunnels: Vec<TunnelStatus>,
 }
 
+/// The name of an encryption algorithm as status and the activity log show it
+/// (`AES256-GCM-16`).
+pub fn encr_name(e: ike::crypto::EncrAlg) -> String {
+    use ike::crypto::EncrAlg;
+    match e {
+        EncrAlg::AesCbc { key_bits } => format!("AES{key_bits}"),
+        EncrAlg::AesGcm16 { key_bits } => format!("AES{key_bits}-GCM-16"),
+        EncrAlg::ChaCha20Poly1305 => "CHACHA20-POLY1305".into(),
+    }
+}
+
+/// The name of an integrity algorithm as status and the activity log show it (`SHA2-256`).
+pub fn integ_name(i: ike::crypto::IntegAlg) -> &'static str {
+    use ike::crypto::IntegAlg;
+    match i {
+        IntegAlg::HmacSha1_96 => "SHA1",
+        IntegAlg::HmacSha256_128 => "SHA2-256",
+        IntegAlg::HmacSha384_192 => "SHA2-384",
+        IntegAlg::HmacSha512_256 => "SHA2-512",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,11 +7,11 @@
 use std::net::IpAddr;
 
 use ike::config::TunnelRef;
-use ike::crypto::{EncrAlg, IntegAlg};
 use ike::v2::{ChildSaRef, Event, Instant};
 use xfrm::{KernelBackend, Proto, SaId};
 
 use super::TunnelBinding;
+use crate::control::status::{encr_name, integ_name};
 use crate::control::{Phase1Algorithms, Phase2Algorithms, PhaseState, TunnelStatus};
 
 /// One live Child SA of a tunnel.
@@ -37,24 +37,6 @@ pub(super) struct TunnelState {
     pub(super) admin_down: bool,
 }
 
-fn encr_name(e: EncrAlg) -> String {
-    match e {
-        EncrAlg::AesCbc { key_bits } => format!("AES{key_bits}"),
-        EncrAlg::AesGcm16 { key_bits } => format!("AES{key_bits}-GCM-16"),
-        EncrAlg::ChaCha20Poly1305 => "CHACHA20-POLY1305".into(),
-    }
-}
-
-fn integ_name(i: IntegAlg) -> String {
-    match i {
-        IntegAlg::HmacSha1_96 => "SHA1",
-        IntegAlg::HmacSha256_128 => "SHA2-256",
-        IntegAlg::HmacSha384_192 => "SHA2-384",
-        IntegAlg::HmacSha512_256 => "SHA2-512",
-    }
-    .into()
-}
-
 impl TunnelState {
     pub(super) fn apply(&mut self, now: Instant, ev: &Event) {
         match ev {
@@ -70,7 +52,7 @@ impl TunnelState {
                 self.phase1 = Some(Phase1Algorithms {
                     ike_version: "ikev2".into(),
                     encryption: encr_name(suite.encr),
-                    integrity: suite.integ.map(integ_name),
+                    integrity: suite.integ.map(|i| integ_name(i).to_owned()),
                     dh_group: suite.dh.id(),
                 });
             }
@@ -93,7 +75,7 @@ impl TunnelState {
                 self.since.get_or_insert(now);
                 self.phase2 = Some(Phase2Algorithms {
                     encryption: encr_name(suite.encr),
-                    integrity: suite.integ.map(integ_name),
+                    integrity: suite.integ.map(|i| integ_name(i).to_owned()),
                     dh_group: suite.pfs.map(|g| g.id()),
                     spi_in: *spi_in,
                     spi_out: *spi_out,
