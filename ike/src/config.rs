@@ -74,7 +74,7 @@ impl Default for Retransmit {
 }
 
 /// Configuration of one tunnel.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionConfig {
     pub tunnel: TunnelRef,
     /// Local IKE address (port normally 500).

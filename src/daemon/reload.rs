@@ -9,7 +9,7 @@
 //! running configuration stays in force). Tunnel indices are stable: a removed tunnel's
 //! index stays reserved, so the engine's and the kernel's references never shift.
 
-use ike::config::{ConnectionConfig, TunnelRef};
+use ike::config::TunnelRef;
 use ike::v2::Instant;
 use policy::Site;
 use xfrm::{KernelBackend, KernelError};
@@ -64,13 +64,6 @@ pub enum ReloadError {
     Kernel(#[from] KernelError),
 }
 
-/// Same IKE configuration: every field, the key included (compared, never printed).
-fn same_ike(a: &ConnectionConfig, b: &ConnectionConfig) -> bool {
-    // Debug covers every field and prints the key as `<redacted>`; the key is compared
-    // separately.
-    format!("{a:?}") == format!("{b:?}") && a.psk.expose() == b.psk.expose()
-}
-
 impl<K: KernelBackend, T: Transport> Daemon<K, T> {
     /// Applies `site` (already validated) as a diff; `read` reads PSK files.
     pub fn reload(
@@ -110,10 +103,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             let unchanged = !old.removed
                 && old.binding == fresh.binding
                 && old.interface == fresh.interface
-                && self
-                    .endpoint
-                    .config(tref)
-                    .is_some_and(|c| same_ike(c, &m.config));
+                && self.endpoint.config(tref).is_some_and(|c| *c == m.config);
             if unchanged {
                 // Keep the SAs and the tunnel's state; take the new probe settings and
                 // route identity.
