@@ -47,9 +47,21 @@ struct EchoSocket {
     dst: IpAddr,
 }
 
+/// A tunnel's socket and the task reading its replies; dropping it stops the task.
+struct Probe {
+    sock: Arc<EchoSocket>,
+    reader: tokio::task::AbortHandle,
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
 /// The probe sockets of every tunnel.
 pub struct IcmpProbes {
-    socks: HashMap<usize, Arc<EchoSocket>>,
+    socks: HashMap<usize, Probe>,
     replies: mpsc::Sender<EchoReply>,
     warned: bool,
 }
@@ -82,20 +94,21 @@ impl IcmpProbes {
         let stale = self
             .socks
             .get(&req.tunnel)
-            .is_some_and(|s| s.src != req.src || s.dst != req.dst);
+            .is_some_and(|p| p.sock.src != req.src || p.sock.dst != req.dst);
         if stale {
             self.socks.remove(&req.tunnel);
         }
         if !self.socks.contains_key(&req.tunnel) {
             match open(req) {
                 Ok(s) => {
-                    let s = Arc::new(s);
-                    tokio::spawn(read_replies(
-                        Arc::clone(&s),
+                    let sock = Arc::new(s);
+                    let reader = tokio::spawn(read_replies(
+                        Arc::clone(&sock),
                         req.tunnel,
                         self.replies.clone(),
-                    ));
-                    self.socks.insert(req.tunnel, s);
+                    ))
+                    .abort_handle();
+                    self.socks.insert(req.tunnel, Probe { sock, reader });
                 }
                 Err(e) => {
                     if !self.warned {
@@ -106,7 +119,7 @@ impl IcmpProbes {
                 }
             }
         }
-        let Some(s) = self.socks.get(&req.tunnel) else {
+        let Some(s) = self.socks.get(&req.tunnel).map(|p| &p.sock) else {
             return;
         };
         let pkt = echo_request(s.v6, s.ident, req.seq);
@@ -160,10 +173,6 @@ async fn read_replies(s: Arc<EchoSocket>, tunnel: usize, tx: mpsc::Sender<EchoRe
             }
             // ICMP errors (unreachable, ...) surface as socket errors: not a reply.
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
-        }
-        if Arc::strong_count(&s) == 1 {
-            // The socket was dropped from the table (reopened elsewhere).
-            return;
         }
     }
 }
