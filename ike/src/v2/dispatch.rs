@@ -174,12 +174,26 @@ impl Endpoint {
     }
 }
 
+/// Where the peer is now, from an authenticated request's path.
+///
 /// RFC 7296 2.23: behind a NAT, the addresses of the latest authenticated message are where
-/// the peer is now (port float to 4500, NAT rebinding). Without a NAT nothing moves.
+/// the peer is now (port float to 4500, NAT rebinding). Without a NAT the addresses stay, but
+/// the ports follow: "an initiator can use port 4500 for both IKE and ESP, regardless of
+/// whether or not there is a NAT" (2.23; strongSwan does so from IKE_AUTH on), and RFC 7296
+/// 2.11 says the response MUST go to the address and port the request came from, from the
+/// address and port it was sent to. Answering such a request from port 500 makes the peer
+/// believe its own endpoint moved (strongSwan then sends later requests from 500 to 4500,
+/// which our 4500 socket cannot take for IKE).
 fn follow(sa: &mut IkeSa, msg: &Message, (local, remote): (SocketAddr, SocketAddr)) {
-    if sa.nat_detected && msg.header.exchange_type != ExchangeType::IKE_SA_INIT {
+    if msg.header.exchange_type == ExchangeType::IKE_SA_INIT {
+        return;
+    }
+    if sa.nat_detected {
         sa.local = local;
         sa.remote = remote;
+    } else if sa.local.ip() == local.ip() && sa.remote.ip() == remote.ip() {
+        sa.local.set_port(local.port());
+        sa.remote.set_port(remote.port());
     }
 }
 
@@ -262,5 +276,55 @@ mod tests {
         c[20..24].copy_from_slice(&(sa.next_msg_id + 1).to_be_bytes());
         b.handle_datagram(now, y.parse().unwrap(), x.parse().unwrap(), &c);
         assert!(b.poll_transmit().is_none());
+    }
+
+    /// RFC 7296 2.11 / 2.23: without a NAT, a peer that moved to port 4500 gets its response
+    /// on 4500 from 4500, and so do later requests of ours; its addresses never change.
+    #[test]
+    fn response_goes_back_on_the_port_the_request_used() {
+        let (x, y) = ("192.0.2.1:500", "192.0.2.2:500");
+        let (mut a, mut b) = (endpoint(x, y, 1), endpoint(y, x, 2));
+        let now = Instant::from_secs(5);
+        assert!(a.initiate(now, TunnelRef(1)));
+        shuttle(&mut a, &mut b, now);
+        let sa = a.sas.values().next().unwrap();
+        assert!(sa.is_established());
+        let bytes = sa
+            .encode(
+                &a.provider,
+                ExchangeType::INFORMATIONAL,
+                false,
+                sa.next_msg_id,
+                vec![],
+            )
+            .unwrap();
+        let (x4500, y4500): (SocketAddr, SocketAddr) = (
+            "192.0.2.1:4500".parse().unwrap(),
+            "192.0.2.2:4500".parse().unwrap(),
+        );
+        b.handle_datagram(now, y4500, x4500, &bytes);
+        let answer = b.poll_transmit().unwrap();
+        assert_eq!((answer.local, answer.remote), (y4500, x4500));
+        let bsa = b.sas.values().next().unwrap();
+        assert_eq!((bsa.local, bsa.remote), (y4500, x4500));
+        // The same request from another address (no NAT detected) moves nothing.
+        let c = sa
+            .encode(
+                &a.provider,
+                ExchangeType::INFORMATIONAL,
+                false,
+                sa.next_msg_id + 1,
+                vec![],
+            )
+            .unwrap();
+        let other: SocketAddr = "203.0.113.9:4500".parse().unwrap();
+        b.handle_datagram(now, y4500, other, &c);
+        let answer = b.poll_transmit().unwrap();
+        assert_eq!(
+            answer.remote, x4500,
+            "answered, but not to the unexpected address"
+        );
+        let bsa = b.sas.values().next().unwrap();
+        assert_eq!(bsa.remote, x4500);
     }
 }
