@@ -11,6 +11,7 @@
 mod child_sa;
 mod cookie;
 mod dispatch;
+mod early_inbound;
 mod endpoint;
 mod fragment;
 mod ike_sa;
