@@ -345,7 +345,13 @@ fn initiator_inbound_is_installed_before_the_responder_can_send() {
     p.initiate();
     assert_eq!(p.kb.count(Direction::Outbound), 1, "{:?}", p.kb.log);
     let Some(KernelCommand::InstallChildSa { spi, algo, .. }) = p.kb.log.iter().find(|c| {
-        matches!(c, KernelCommand::InstallChildSa { direction: Direction::Outbound, .. })
+        matches!(
+            c,
+            KernelCommand::InstallChildSa {
+                direction: Direction::Outbound,
+                ..
+            }
+        )
     }) else {
         panic!("{:?}", p.kb.log)
     };
@@ -355,15 +361,14 @@ fn initiator_inbound_is_installed_before_the_responder_can_send() {
     p.run_for(std::time::Duration::from_secs(5));
     assert!(p.established());
     assert_keys_match(&p);
-    let installs: Vec<Direction> = p
-        .ka
-        .log
-        .iter()
-        .filter_map(|c| match c {
-            KernelCommand::InstallChildSa { direction, .. } => Some(*direction),
-            _ => None,
-        })
-        .collect();
+    let installs: Vec<Direction> =
+        p.ka.log
+            .iter()
+            .filter_map(|c| match c {
+                KernelCommand::InstallChildSa { direction, .. } => Some(*direction),
+                _ => None,
+            })
+            .collect();
     assert_eq!(installs, vec![Direction::Inbound, Direction::Outbound]);
 }
 
@@ -381,15 +386,14 @@ fn early_inbound_is_replaced_when_the_responder_picks_another_proposal() {
     p.initiate();
     assert!(p.established(), "{:?} {:?}", p.ea, p.eb);
     assert_keys_match(&p);
-    let kinds: Vec<(bool, Direction)> = p
-        .ka
-        .log
-        .iter()
-        .map(|c| match c {
-            KernelCommand::InstallChildSa { direction, .. } => (true, *direction),
-            KernelCommand::DeleteChildSa { direction, .. } => (false, *direction),
-        })
-        .collect();
+    let kinds: Vec<(bool, Direction)> =
+        p.ka.log
+            .iter()
+            .map(|c| match c {
+                KernelCommand::InstallChildSa { direction, .. } => (true, *direction),
+                KernelCommand::DeleteChildSa { direction, .. } => (false, *direction),
+            })
+            .collect();
     assert_eq!(
         kinds,
         vec![

@@ -248,3 +248,54 @@ fn child_rekey_retries_with_responders_pfs_group() {
     assert!(p.ea.iter().any(|e| matches!(e, Event::ChildSaEstablished { suite, .. } if suite.pfs == Some(DhGroup::Ecp256))));
     one_pair_each(&p);
 }
+
+/// RFC 7296 1.3 / 2.18: an IKE rekey answered with INVALID_KE_PAYLOAD is retried at once with
+/// the group the responder asked for, when we offer it; the rekey then completes. The start of
+/// each rekey is reported once (the retry is the same rekey).
+#[test]
+fn ike_rekey_retries_with_the_group_of_invalid_ke_payload() {
+    let s = gcm128_sha256_x25519();
+    let mut second = s.ike;
+    second.dh = DhGroup::Ecp256;
+    let mut a = config(A, B, s);
+    a.ike_proposals = vec![s.ike, second];
+    a.ike_lifetime = Duration::from_secs(300);
+    a.rekey_margin = Duration::from_secs(30);
+    let mut b = config(B, A, s);
+    b.ike_proposals = vec![second];
+    b.ike_lifetime = Duration::from_secs(1_000_000);
+    let mut p = Pair::new(a, b);
+    p.initiate();
+    assert!(p.established(), "{:?} {:?}", p.ea, p.eb);
+    p.run_for(Duration::from_secs(300));
+    assert_eq!(count(&p.ea, ike_rekeyed), 1, "{:?}", p.ea);
+    let starts = count(&p.ea, |e| matches!(e, Event::IkeSaRekeying { .. }));
+    assert_eq!(starts, 1);
+    assert!(
+        !p.ea
+            .iter()
+            .any(|e| matches!(e, Event::NegotiationFailed { .. })),
+        "{:?}",
+        p.ea
+    );
+    assert_eq!(p.a.summary().len(), 1);
+    one_pair_each(&p);
+}
+
+/// A Child SA rekey we start is reported before it completes (the daemon shows the tunnel as
+/// Rekeying in between).
+#[test]
+fn child_rekey_start_is_reported_before_the_rekey() {
+    let mut p = pair(None, 600, 36000, 0);
+    p.run_for(Duration::from_secs(600));
+    let first_start =
+        p.ea.iter()
+            .position(|e| matches!(e, Event::ChildSaRekeying { .. }))
+            .expect("rekey start reported");
+    let first_done = p.ea.iter().position(child_rekeyed).unwrap();
+    assert!(first_start < first_done);
+    assert_eq!(
+        count(&p.ea, |e| matches!(e, Event::ChildSaRekeying { .. })),
+        count(&p.ea, child_rekeyed)
+    );
+}

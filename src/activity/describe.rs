@@ -221,6 +221,17 @@ pub(super) fn describe(
                 r = selectors(remote_ts),
             ),
         ),
+        Event::ChildSaRekeying { child, .. } => (
+            Kind::ChildRekeying,
+            format!(
+                "CHILD_SA rekey started: {} stays in use until its successor is installed",
+                spis(children.get(&child.0))
+            ),
+        ),
+        Event::IkeSaRekeying { spi_i, .. } => (
+            Kind::IkeRekeying,
+            format!("IKE_SA rekey started: SPI {spi_i:016x}_i"),
+        ),
         Event::ChildSaRekeyed { old, new, .. } => (
             Kind::ChildRekeyed,
             format!(

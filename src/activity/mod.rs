@@ -51,6 +51,10 @@ pub enum Kind {
     IkeEstablished,
     /// A CHILD SA is up.
     ChildEstablished,
+    /// We started rekeying an IKE SA.
+    IkeRekeying,
+    /// We started rekeying a CHILD SA.
+    ChildRekeying,
     /// An IKE SA was rekeyed.
     IkeRekeyed,
     /// A CHILD SA was rekeyed.
@@ -171,7 +175,10 @@ impl Recorder {
             Event::ChildSaClosed { child, .. } => {
                 mem.child_spis.remove(&child.0);
             }
-            Event::DpdDead { .. } | Event::NegotiationFailed { .. } => {}
+            Event::DpdDead { .. }
+            | Event::NegotiationFailed { .. }
+            | Event::ChildSaRekeying { .. }
+            | Event::IkeSaRekeying { .. } => {}
         }
         self.push(Record::new(f, kind, details));
     }

@@ -93,6 +93,13 @@ fn all_records() -> Vec<Record> {
         &child_up(1, 0xc000_0001, 0x0000_5001),
     );
     r.on_event(
+        facts(Established, Rekeying),
+        &Event::ChildSaRekeying {
+            tunnel: T,
+            child: ChildSaRef(1),
+        },
+    );
+    r.on_event(
         facts(Established, Established),
         &child_up(2, 0xc000_0002, 0x0000_5002),
     );
@@ -102,6 +109,13 @@ fn all_records() -> Vec<Record> {
             tunnel: T,
             old: ChildSaRef(1),
             new: ChildSaRef(2),
+        },
+    );
+    r.on_event(
+        facts(Rekeying, Established),
+        &Event::IkeSaRekeying {
+            tunnel: T,
+            spi_i: 0x1111,
         },
     );
     r.on_event(
@@ -150,8 +164,10 @@ fn every_kind_is_recorded_with_plain_words() {
             Kind::NegotiationFailed(FailureReason::Timeout),
             Kind::IkeEstablished,
             Kind::ChildEstablished,
+            Kind::ChildRekeying,
             Kind::ChildEstablished,
             Kind::ChildRekeyed,
+            Kind::IkeRekeying,
             Kind::IkeRekeyed,
             Kind::ChildClosed,
             Kind::NegotiationFailed(FailureReason::NoProposalChosen),
@@ -181,25 +197,32 @@ fn every_kind_is_recorded_with_plain_words() {
         d[3]
     );
     assert_eq!(
-        d[5],
+        d[4],
+        "CHILD_SA rekey started: SPI in 0xc0000001 out 0x00005001 stays in use until its successor is installed"
+    );
+    assert_eq!(recs[4].ike_phase2_state, PhaseState::Rekeying);
+    assert_eq!(
+        d[6],
         "CHILD_SA rekey done: SPI in 0xc0000001 out 0x00005001 replaced by SPI in 0xc0000002 out 0x00005002"
     );
-    assert!(d[6].starts_with("IKE_SA rekey done"), "{}", d[6]);
+    assert_eq!(d[7], "IKE_SA rekey started: SPI 0000000000001111_i");
+    assert_eq!(recs[7].ike_phase1_state, PhaseState::Rekeying);
+    assert!(d[8].starts_with("IKE_SA rekey done"), "{}", d[8]);
     // §10.4: the peer's Delete names our outbound SPI.
-    assert_eq!(d[7], "received delete for phase 2 SA with SPI: 0x00005002");
+    assert_eq!(d[9], "received delete for phase 2 SA with SPI: 0x00005002");
     assert!(
-        d[8].starts_with("negotiation failed: NO_PROPOSAL_CHOSEN"),
+        d[10].starts_with("negotiation failed: NO_PROPOSAL_CHOSEN"),
         "{}",
-        d[8]
+        d[10]
     );
     assert_eq!(
-        d[9],
+        d[11],
         "DPD timed out: peer is not responsive - declaring peer dead"
     );
     assert!(
-        d[10].contains("0000000000003333_i deleted: peer is not responsive"),
+        d[12].contains("0000000000003333_i deleted: peer is not responsive"),
         "{}",
-        d[10]
+        d[12]
     );
 }
 

@@ -118,7 +118,10 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 self.endpoint.configure(now, m.config.clone(), false);
                 summary.kept.push(label);
             } else {
-                let was_up = old.state.phase1_state == PhaseState::Established;
+                let was_up = matches!(
+                    old.state.phase1_state,
+                    PhaseState::Established | PhaseState::Rekeying
+                );
                 if let Some(r) = &old.route_ref {
                     // A renegotiated tunnel comes back as new: no preempt hold-down.
                     self.health.tunnels.remove(r);

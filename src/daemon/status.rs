@@ -56,7 +56,17 @@ impl TunnelState {
                     dh_group: suite.dh.id(),
                 });
             }
-            Event::IkeSaRekeyed { .. } => {}
+            Event::IkeSaRekeying { .. } => {
+                if self.phase1_state == PhaseState::Established {
+                    self.phase1_state = PhaseState::Rekeying;
+                }
+            }
+            Event::IkeSaRekeyed { .. } => self.phase1_state = PhaseState::Established,
+            Event::ChildSaRekeying { .. } => {
+                if self.phase2_state == PhaseState::Established {
+                    self.phase2_state = PhaseState::Rekeying;
+                }
+            }
             Event::ChildSaEstablished {
                 child,
                 spi_in,
@@ -83,6 +93,7 @@ impl TunnelState {
             }
             Event::ChildSaRekeyed { old, .. } => {
                 self.children.retain(|c| c.child != *old);
+                self.phase2_state = PhaseState::Established;
             }
             Event::ChildSaClosed { child, .. } => {
                 self.children.retain(|c| c.child != *child);
@@ -116,6 +127,13 @@ impl TunnelState {
                 if self.phase1_state == PhaseState::Negotiating {
                     self.phase1_state = PhaseState::Down;
                 }
+                // A failed rekey: the old SAs stay in use and the engine retries later.
+                if self.phase1_state == PhaseState::Rekeying {
+                    self.phase1_state = PhaseState::Established;
+                }
+                if self.phase2_state == PhaseState::Rekeying {
+                    self.phase2_state = PhaseState::Established;
+                }
             }
         }
     }
@@ -126,7 +144,9 @@ pub(super) fn event_tunnel(ev: &Event) -> Option<TunnelRef> {
     match ev {
         Event::IkeSaEstablished { tunnel, .. }
         | Event::ChildSaEstablished { tunnel, .. }
+        | Event::ChildSaRekeying { tunnel, .. }
         | Event::ChildSaRekeyed { tunnel, .. }
+        | Event::IkeSaRekeying { tunnel, .. }
         | Event::IkeSaRekeyed { tunnel, .. }
         | Event::ChildSaClosed { tunnel, .. }
         | Event::IkeSaClosed { tunnel, .. }
@@ -240,8 +260,62 @@ pub(super) fn tunnel_status(
         bytes_out,
         packets_in,
         packets_out,
-        route_active: s.phase2_state == PhaseState::Established,
+        route_active: matches!(
+            s.phase2_state,
+            PhaseState::Established | PhaseState::Rekeying
+        ),
         last_error: s.last_error.clone(),
         probe: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ike::crypto::EncrAlg;
+    use ike::v2::ChildSuiteInfo;
+
+    const T: TunnelRef = TunnelRef(0);
+
+    fn child_up(child: u64) -> Event {
+        Event::ChildSaEstablished {
+            tunnel: T,
+            child: ChildSaRef(child),
+            spi_in: 0xc000_0000 + child as u32,
+            spi_out: 0x5000 + child as u32,
+            suite: ChildSuiteInfo {
+                encr: EncrAlg::AesGcm16 { key_bits: 128 },
+                integ: None,
+                pfs: None,
+                esn: false,
+            },
+            local_ts: vec![],
+            remote_ts: vec![],
+        }
+    }
+
+    /// Rekeying shows between the start of our rekey and its end, and a failed rekey goes
+    /// back to Established (the old SA stays in use).
+    #[test]
+    fn phase2_is_rekeying_between_start_and_done() {
+        let now = Instant::from_secs(1);
+        let mut s = TunnelState::default();
+        s.apply(now, &child_up(1));
+        assert_eq!(s.phase2_state, PhaseState::Established);
+        let rekeying = Event::ChildSaRekeying {
+            tunnel: T,
+            child: ChildSaRef(1),
+        };
+        s.apply(now, &rekeying);
+        assert_eq!(s.phase2_state, PhaseState::Rekeying);
+        s.apply(now, &child_up(2));
+        assert_eq!(s.phase2_state, PhaseState::Established);
+        s.apply(now, &rekeying);
+        let failed = Event::NegotiationFailed {
+            tunnel: Some(T),
+            reason: "NO_PROPOSAL_CHOSEN".into(),
+        };
+        s.apply(now, &failed);
+        assert_eq!(s.phase2_state, PhaseState::Established);
     }
 }

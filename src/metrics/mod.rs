@@ -73,6 +73,8 @@ impl EventCounts {
                 *n = n.saturating_add(1);
             }
             Kind::Initiating
+            | Kind::IkeRekeying
+            | Kind::ChildRekeying
             | Kind::IkeEstablished
             | Kind::ChildEstablished
             | Kind::ChildClosed

@@ -60,7 +60,12 @@ pub fn settle(ctx: &mut Ctx<'_>, sa: &mut IkeSa, child: Option<&ChildSa>) {
         })
     });
     if let Some(pos) = queued {
-        if ctx.out.commands.get(pos).is_some_and(|k| same_state(k, &early.command)) {
+        if ctx
+            .out
+            .commands
+            .get(pos)
+            .is_some_and(|k| same_state(k, &early.command))
+        {
             ctx.out.commands.remove(pos);
             return;
         }

@@ -162,10 +162,20 @@ pub enum Event {
         local_ts: Vec<TrafficSelector>,
         remote_ts: Vec<TrafficSelector>,
     },
+    /// We started rekeying this Child SA (it stays in use until the new one is in place).
+    ChildSaRekeying {
+        tunnel: TunnelRef,
+        child: ChildSaRef,
+    },
     ChildSaRekeyed {
         tunnel: TunnelRef,
         old: ChildSaRef,
         new: ChildSaRef,
+    },
+    /// We started rekeying this IKE SA.
+    IkeSaRekeying {
+        tunnel: TunnelRef,
+        spi_i: u64,
     },
     IkeSaRekeyed {
         tunnel: TunnelRef,

@@ -74,12 +74,16 @@ fn start_with(
     if let Some(c) = sa.children.iter_mut().find(|c| c.id == old) {
         c.state = ChildState::Rekeying;
     }
-    ctx.request(
+    if ctx.request(
         sa,
         ExchangeType::CREATE_CHILD_SA,
         p,
         Pending::RekeyChild { old, spi, ni, ke },
-    );
+    ) && group.is_none()
+    {
+        let tunnel = cfg.tunnel;
+        ctx.event(Event::ChildSaRekeying { tunnel, child: old });
+    }
     Outcome::Keep
 }
 

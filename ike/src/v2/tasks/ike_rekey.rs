@@ -7,10 +7,10 @@
 use super::ike_init::{derive, random_spi};
 use super::{Outcome, Pending};
 use crate::crypto::kdf::rekey_skeyseed;
-use crate::crypto::Secret;
+use crate::crypto::{DhGroup, Secret};
 use crate::v2::ike_sa::{Ctx, Established, IkeSa, Phase, Queued};
 use crate::v2::proposal::{accept_ike, choose_ike, ike_offer};
-use crate::v2::rules::error_notify;
+use crate::v2::rules::{error_notify, notify};
 use crate::v2::types::{Event, Instant};
 use crate::wire::v2::{
     DhId, ExchangeType, KePayload, NoncePayload, NotifyPayload, NotifyType, Payload,
@@ -23,13 +23,21 @@ pub fn ike_rekey_time(ctx: &Ctx<'_>) -> Instant {
 
 /// Initiator: proposes the new IKE SA.
 pub fn start(ctx: &mut Ctx<'_>, sa: &mut IkeSa) -> Outcome {
+    start_with(ctx, sa, None)
+}
+
+/// Initiator: proposes the new IKE SA with the KE of `group` (an INVALID_KE_PAYLOAD retry)
+/// or of our first proposal.
+fn start_with(ctx: &mut Ctx<'_>, sa: &mut IkeSa, group: Option<DhGroup>) -> Outcome {
     let cfg = ctx.cfg;
     if sa.rekeyed {
         return Outcome::Keep;
     }
-    let (Some(new_spi), Some(ni), Some(prop)) =
-        (random_spi(ctx), ctx.nonce(), cfg.ike_proposals.first())
-    else {
+    let prop = match group {
+        Some(g) => cfg.ike_proposals.iter().find(|p| p.dh == g),
+        None => cfg.ike_proposals.first(),
+    };
+    let (Some(new_spi), Some(ni), Some(prop)) = (random_spi(ctx), ctx.nonce(), prop) else {
         return Outcome::Keep;
     };
     let Ok(ke) = ctx.provider.start_key_exchange(prop.dh) else {
@@ -43,12 +51,16 @@ pub fn start(ctx: &mut Ctx<'_>, sa: &mut IkeSa) -> Outcome {
             data: ke.public_value(),
         }),
     ];
-    ctx.request(
+    if ctx.request(
         sa,
         ExchangeType::CREATE_CHILD_SA,
         p,
         Pending::RekeyIke { new_spi, ni, ke },
-    );
+    ) && group.is_none()
+    {
+        let (tunnel, spi_i) = (cfg.tunnel, sa.spi_i);
+        ctx.event(Event::IkeSaRekeying { tunnel, spi_i });
+    }
     Outcome::Keep
 }
 
@@ -113,6 +125,17 @@ pub fn handle_response(
         sa.rekey_at = Some(ctx.now + ctx.cfg.retransmit.timeout);
         Outcome::Keep
     };
+    let wanted = notify(payloads, NotifyType::INVALID_KE_PAYLOAD)
+        .and_then(|n| n.invalid_ke_group().ok())
+        .and_then(|g| DhGroup::from_id(g.0));
+    if let Some(g) = wanted {
+        // RFC 7296 1.3 / 2.18: the responder wants another group; retry at once with it when
+        // one of our IKE proposals has it (the request carried a KE of another group).
+        let ours = ctx.cfg.ike_proposals.iter().any(|p| p.dh == g);
+        if ours && ke.group() != g && sa.peer_successor.is_none() {
+            return start_with(ctx, sa, Some(g));
+        }
+    }
     if let Some(e) = error_notify(payloads) {
         if let Some((b, _)) = sa.peer_successor.take() {
             // Our rekey lost against the peer's concurrent one: its SA gets the children.
