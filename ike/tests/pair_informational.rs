@@ -99,6 +99,27 @@ fn dpd_probes_keep_an_idle_sa_alive() {
     assert!(!p.ea.iter().any(|e| matches!(e, Event::DpdDead { .. })));
 }
 
+/// RFC 7296 2.4: inbound ESP proves the peer alive; while the daemon reports it, no liveness
+/// check is sent. When it stops, checks resume within dpd_delay.
+#[test]
+fn inbound_esp_postpones_liveness_checks() {
+    let mut p = dpd_pair(DpdAction::Clear);
+    let spi_in = p.a.summary()[0].children[0].0;
+    let before = p.sent;
+    let start = p.now;
+    for i in 1..=20u64 {
+        let t = start + Duration::from_secs(5 * i);
+        while p.step(t) {}
+        p.a.inbound_esp(p.now, spi_in);
+    }
+    assert_eq!(p.sent, before, "no IKE message while ESP arrives");
+    // An unknown SPI proves nothing.
+    p.a.inbound_esp(p.now, spi_in ^ 1);
+    p.run_for(Duration::from_secs(11));
+    assert!(p.sent - before >= 2, "checks resume: {}", p.sent - before);
+    assert!(p.established());
+}
+
 /// Cuts the network at `now` and returns the time the DpdDead event was seen, stepping the
 /// clock one timer at a time.
 fn cut_and_wait_dead(p: &mut Pair) -> Duration {

@@ -8,6 +8,9 @@
 //! shell (`runtime.rs`) or a simulation drives it.
 
 mod adopt;
+mod esp_liveness;
+#[cfg(test)]
+mod esp_liveness_tests;
 #[cfg(test)]
 mod failover_tests;
 mod kernel;
@@ -65,6 +68,8 @@ struct TunnelEntry {
     adopted: Vec<xfrm::SaId>,
     /// When the adopted SAs go.
     adopted_until: Option<Instant>,
+    /// Inbound SPI and packet count at the last ESP liveness read (esp_liveness.rs).
+    esp_seen: Option<(u32, u64)>,
 }
 
 /// The synchronous daemon core.
@@ -82,6 +87,8 @@ pub struct Daemon<K: KernelBackend, T: Transport> {
     probes_out: VecDeque<ProbeRequest>,
     /// Observability hook: activity records for the shell (issue 8).
     activity: crate::activity::Recorder,
+    /// When inbound ESP counters are next read for DPD (esp_liveness.rs).
+    esp_check_at: Option<Instant>,
 }
 
 impl<K: KernelBackend, T: Transport> Daemon<K, T> {
@@ -123,6 +130,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             decision,
             probes_out: VecDeque::new(),
             activity: crate::activity::Recorder::default(),
+            esp_check_at: None,
         }
     }
 
@@ -209,6 +217,8 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
 
     /// Timer input.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // ESP first: traffic seen postpones a liveness check due at this same instant.
+        self.esp_liveness(now);
         self.endpoint.handle_timeout(now);
         self.drive(now);
         self.probe_timeouts(now);
@@ -222,6 +232,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             self.endpoint.poll_timeout(),
             self.routing_timeout(),
             self.adopt_timeout(),
+            self.esp_liveness_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -585,5 +596,6 @@ fn tunnel_entry(site: &Site, plan: &Plan, m: &MappedTunnel) -> TunnelEntry {
         removed: false,
         adopted: Vec::new(),
         adopted_until: None,
+        esp_seen: None,
     }
 }

@@ -202,6 +202,23 @@ impl Endpoint {
         }
     }
 
+    /// Kernel input: ESP packets arrived on the inbound SA `spi_in` since the last report.
+    ///
+    /// RFC 7296 2.4: a liveness check is needed only when nothing cryptographically protected
+    /// came from the peer; an authenticated ESP packet proves the peer alive as much as an IKE
+    /// message does, so the IKE SA owning that Child SA postpones its next check. A check
+    /// already outstanding still runs to its end (its timeout still declares the peer dead:
+    /// ESP arriving meanwhile is reported again at the next report).
+    pub fn inbound_esp(&mut self, now: Instant, spi_in: u32) {
+        if let Some(sa) = self
+            .sas
+            .values_mut()
+            .find(|s| s.is_established() && s.children.iter().any(|c| c.spi_in == spi_in))
+        {
+            sa.last_inbound = sa.last_inbound.max(now);
+        }
+    }
+
     /// Kernel EXPIRE for the ESP SA `spi`: soft → rekey the Child SA, hard → delete it.
     pub fn expire(&mut self, now: Instant, spi: u32, hard: bool) {
         let found = self.sas.iter().find_map(|(k, s)| {
