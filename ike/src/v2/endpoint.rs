@@ -386,16 +386,20 @@ impl Endpoint {
             .filter(|s| !s.initiator && !s.is_established())
             .count();
         if half_open >= self.cookies.threshold {
-            let ni = msg.payloads.iter().find_map(|p| match p {
-                Payload::Nonce(n) => Some(n.nonce.as_slice()),
-                _ => None,
-            });
-            let want = self
-                .cookies
-                .compute(ni.unwrap_or_default(), remote.ip(), msg.header.spi_i);
+            self.cookies.rotate(now, ctx.provider);
+            let ni = msg
+                .payloads
+                .iter()
+                .find_map(|p| match p {
+                    Payload::Nonce(n) => Some(n.nonce.as_slice()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let (ip, spi_i) = (remote.ip(), msg.header.spi_i);
             // RFC 7296 2.6: the COOKIE notify must be the first payload.
-            let ok = matches!(msg.payloads.first(), Some(Payload::Notify(n)) if n.ty == NotifyType::COOKIE && n.data == want);
+            let ok = matches!(msg.payloads.first(), Some(Payload::Notify(n)) if n.ty == NotifyType::COOKIE && self.cookies.verify(&n.data, ni, ip, spi_i));
             if !ok {
+                let want = self.cookies.compute(ni, ip, spi_i);
                 let n = NotifyPayload::new(NotifyType::COOKIE, want);
                 ike_init::stateless_reply(&mut ctx, &msg.header, local, remote, n);
                 return;
