@@ -63,11 +63,55 @@ pub struct NewChild<'a> {
 /// Derives keys, emits InstallChildSa inbound then outbound, and the event. Returns None if
 /// keys could not be derived (then nothing was emitted).
 pub fn install(ctx: &mut Ctx<'_>, sa: &IkeSa, n: NewChild<'_>) -> Option<ChildSa> {
+    let keys = sa.keys.as_ref()?;
+    let p = n.prop;
+    let integ = if p.encr.is_aead() { None } else { p.integ };
+    // RFC 7296 2.17: KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr); initiator->responder keys first.
+    let k = child_sa_keys(
+        keys.suite.prf,
+        &keys.keys.sk_d,
+        n.g_ir,
+        n.ni,
+        n.nr,
+        p.encr,
+        integ,
+    )
+    .ok()?;
+    let (out_e, out_a, in_e, in_a) = if n.we_initiated {
+        (&k.encr_i, &k.integ_i, &k.encr_r, &k.integ_r)
+    } else {
+        (&k.encr_r, &k.integ_r, &k.encr_i, &k.integ_i)
+    };
+    let algo_in = xfrm_algo(p.encr, integ, in_e, in_a)?;
+    let algo_out = xfrm_algo(p.encr, integ, out_e, out_a)?;
     let id = ctx.child_ref();
-    let [inbound, outbound] = sa_commands(ctx, sa, &n, id)?;
-    ctx.out.commands.push_back(inbound);
-    ctx.out.commands.push_back(outbound);
-    let (cfg, p) = (ctx.cfg, n.prop);
+    let cfg = ctx.cfg;
+    let encap = sa.nat_detected.then(|| (sa.local.port(), sa.remote.port()));
+    let (l, r) = (sa.local.ip(), sa.remote.ip());
+    for (direction, spi, src, dst, algo) in [
+        (Direction::Inbound, n.spi_in, r, l, algo_in),
+        (Direction::Outbound, n.spi_out, l, r, algo_out),
+    ] {
+        ctx.out.commands.push_back(KernelCommand::InstallChildSa {
+            child: id,
+            tunnel: cfg.tunnel,
+            direction,
+            spi,
+            src,
+            dst,
+            mode: Mode::Tunnel,
+            encap: match direction {
+                Direction::Inbound => encap.map(|(a, b)| (b, a)),
+                Direction::Outbound => encap,
+            },
+            algo,
+            replay_window: cfg.replay_window,
+            esn: p.esn,
+            local_ts: n.local_ts.clone(),
+            remote_ts: n.remote_ts.clone(),
+            hard_lifetime: cfg.child_lifetime,
+        });
+    }
     ctx.event(Event::ChildSaEstablished {
         tunnel: cfg.tunnel,
         child: id,
@@ -90,63 +134,6 @@ pub fn install(ctx: &mut Ctx<'_>, sa: &IkeSa, n: NewChild<'_>) -> Option<ChildSa
         ours: n.we_initiated,
         pending_out: None,
     })
-}
-
-/// The two InstallChildSa commands (inbound, outbound) of a Child SA, keys derived from
-/// KEYMAT; None if keys could not be derived.
-pub fn sa_commands(
-    ctx: &Ctx<'_>,
-    sa: &IkeSa,
-    n: &NewChild<'_>,
-    id: ChildSaRef,
-) -> Option<[KernelCommand; 2]> {
-    let keys = sa.keys.as_ref()?;
-    let p = n.prop;
-    let integ = if p.encr.is_aead() { None } else { p.integ };
-    // RFC 7296 2.17: KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr); initiator->responder keys first.
-    let k = child_sa_keys(
-        keys.suite.prf,
-        &keys.keys.sk_d,
-        n.g_ir,
-        n.ni,
-        n.nr,
-        p.encr,
-        integ,
-    )
-    .ok()?;
-    let (out_e, out_a, in_e, in_a) = if n.we_initiated {
-        (&k.encr_i, &k.integ_i, &k.encr_r, &k.integ_r)
-    } else {
-        (&k.encr_r, &k.integ_r, &k.encr_i, &k.integ_i)
-    };
-    let algo_in = xfrm_algo(p.encr, integ, in_e, in_a)?;
-    let algo_out = xfrm_algo(p.encr, integ, out_e, out_a)?;
-    let cfg = ctx.cfg;
-    let encap = sa.nat_detected.then(|| (sa.local.port(), sa.remote.port()));
-    let (l, r) = (sa.local.ip(), sa.remote.ip());
-    let command = |direction, spi, src, dst, algo| KernelCommand::InstallChildSa {
-        child: id,
-        tunnel: cfg.tunnel,
-        direction,
-        spi,
-        src,
-        dst,
-        mode: Mode::Tunnel,
-        encap: match direction {
-            Direction::Inbound => encap.map(|(a, b)| (b, a)),
-            Direction::Outbound => encap,
-        },
-        algo,
-        replay_window: cfg.replay_window,
-        esn: p.esn,
-        local_ts: n.local_ts.clone(),
-        remote_ts: n.remote_ts.clone(),
-        hard_lifetime: cfg.child_lifetime,
-    };
-    Some([
-        command(Direction::Inbound, n.spi_in, r, l, algo_in),
-        command(Direction::Outbound, n.spi_out, l, r, algo_out),
-    ])
 }
 
 /// Lifetime minus margin minus a random share (fuzz %) of the margin.

@@ -100,9 +100,6 @@ pub struct IkeSa {
     pub handoff: Option<u64>,
     /// Mark the SA with this local SPI as replaced (collision won; the peer deletes it).
     pub redundant: Option<u64>,
-    /// Initiator in IKE_AUTH: the first Child SA's inbound state installed ahead of the
-    /// response (see `early_inbound`).
-    pub early_inbound: Option<super::early_inbound::EarlyInbound>,
 }
 
 impl IkeSa {
@@ -140,7 +137,6 @@ impl IkeSa {
             peer_successor: None,
             handoff: None,
             redundant: None,
-            early_inbound: None,
         }
     }
 

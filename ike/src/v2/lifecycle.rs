@@ -154,7 +154,6 @@ impl Endpoint {
                 for c in std::mem::take(&mut sa.children) {
                     super::child_sa::remove(&mut ctx, &sa, &c, Some(reason.clone()));
                 }
-                super::early_inbound::discard(&mut ctx, &mut sa);
                 self.half_open.remove(&(sa.remote, sa.spi_i));
                 self.out.events.push_back(Event::IkeSaClosed {
                     tunnel: sa.tunnel,

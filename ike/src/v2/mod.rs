@@ -11,7 +11,6 @@
 mod child_sa;
 mod cookie;
 mod dispatch;
-mod early_inbound;
 mod endpoint;
 mod fragment;
 mod ike_sa;

@@ -10,7 +10,6 @@ use super::ike_rekey::ike_rekey_time;
 use super::{Outcome, Pending};
 use crate::crypto::auth::{psk_auth, signed_octets, verify_psk_auth};
 use crate::crypto::Secret;
-use crate::v2::early_inbound;
 use crate::v2::ike_sa::{Ctx, Established, IkeSa, Phase};
 use crate::v2::proposal::{esp_offer, ike_info};
 use crate::v2::rules::{error_notify, notify};
@@ -145,7 +144,6 @@ pub fn start(ctx: &mut Ctx<'_>, sa: &mut IkeSa) -> Outcome {
     p.push(Payload::TsR(TsPayload {
         selectors: cfg.remote_ts.clone(),
     }));
-    early_inbound::install(ctx, sa, spi);
     if !ctx.request(
         sa,
         ExchangeType::IKE_AUTH,
@@ -281,13 +279,10 @@ pub fn handle_response(
     if notify(payloads, NotifyType::USE_TRANSPORT_MODE).is_some() {
         // We never request transport mode; the responder cannot impose it (RFC 7296 1.3.1).
         ctx.fail("responder sent USE_TRANSPORT_MODE unasked; Child SA not installed".into());
-        early_inbound::discard(ctx, sa);
         return Outcome::Keep;
     }
     let (ni, nr) = (sa.ni.clone(), sa.nr.clone());
-    let child = accept_child(ctx, sa, payloads, child_spi, &ni, &nr, None, false);
-    early_inbound::settle(ctx, sa, child.as_ref());
-    if let Some(c) = child {
+    if let Some(c) = accept_child(ctx, sa, payloads, child_spi, &ni, &nr, None, false) {
         sa.children.push(c);
     }
     Outcome::Keep
