@@ -95,3 +95,41 @@ fn responder_installs_the_new_outbound_just_before_removing_the_old_one() {
     assert_eq!(p.kb.count(Direction::Outbound), 1);
     assert_keys_match(&p);
 }
+
+/// A peer restarted and kept its kernel SAs (xfrmd stop --keep-sas): its new engine runs
+/// IKE_SA_INIT + IKE_AUTH again while our old IKE SA and Child SA still exist. As responder
+/// we hold the new outbound SA back for DEFER_FIRST_OUTBOUND so that we keep sending on the old
+/// pair until the initiator has installed the new inbound SA from our response.
+#[test]
+fn ike_auth_responder_holds_the_new_outbound_sa_while_an_old_pair_exists() {
+    let s = gcm128_sha256_x25519();
+    let mut p = Pair::suite(s);
+    p.initiate();
+    assert!(p.established());
+    p.a = ike::v2::Endpoint::new(
+        provider(3),
+        Box::new(ike::v2::SequentialSpis(0xa100_0000)),
+        vec![config(A, B, s)],
+    );
+    p.initiate();
+    let new_in_a = 0xa100_0000;
+    assert!(p.ka.get(Direction::Inbound, new_in_a).is_some());
+    assert_eq!(p.kb.count(Direction::Inbound), 2, "new inbound at once");
+    assert_eq!(p.kb.count(Direction::Outbound), 1, "old outbound only");
+    assert!(p.kb.get(Direction::Outbound, new_in_a).is_none());
+    p.run_for(std::time::Duration::from_millis(1100));
+    assert_eq!(p.kb.count(Direction::Outbound), 2);
+    assert_eq!(
+        p.kb.get(Direction::Outbound, new_in_a),
+        p.ka.get(Direction::Inbound, new_in_a)
+    );
+}
+
+/// Without an old pair nothing is held back: the first Child SA is installed whole.
+#[test]
+fn ike_auth_responder_installs_both_halves_of_a_first_child_sa() {
+    let mut p = Pair::suite(gcm128_sha256_x25519());
+    p.initiate();
+    assert_eq!(p.kb.count(Direction::Outbound), 1);
+    assert_eq!(p.kb.count(Direction::Inbound), 1);
+}

@@ -163,12 +163,25 @@ pub const DEFER_OUTBOUND_MAX: std::time::Duration = std::time::Duration::from_se
 /// new SA before that loses packets, so the outbound moves when the initiator deletes the
 /// old pair, as the initiator of a rekey does (2.8: it deletes the replaced SA).
 pub fn defer_outbound(ctx: &mut Ctx<'_>, c: &mut ChildSa) {
+    defer_outbound_for(ctx, c, DEFER_OUTBOUND_MAX);
+}
+
+/// How long the responder of an IKE_AUTH holds the new Child SA's outbound SA back when the
+/// tunnel already has an established Child SA from another IKE SA (a peer that restarted and
+/// adopted its kernel SAs, or a reauthentication, RFC 7296 2.8.3): the initiator installs its
+/// inbound SA only when our response arrives, and until then the old pair still carries the
+/// traffic both ways. One second covers a round trip and the initiator's kernel work.
+pub const DEFER_FIRST_OUTBOUND: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Takes the outbound install of `c` out of the command queue and holds it for `d` (or, for
+/// a rekey, until the SA it replaces is deleted).
+pub fn defer_outbound_for(ctx: &mut Ctx<'_>, c: &mut ChildSa, d: std::time::Duration) {
     let pos = ctx.out.commands.iter().position(|k| {
         matches!(k, KernelCommand::InstallChildSa { child, direction: Direction::Outbound, .. }
             if *child == c.id)
     });
     if let Some(cmd) = pos.and_then(|p| ctx.out.commands.remove(p)) {
-        c.pending_out = Some((cmd, ctx.now + DEFER_OUTBOUND_MAX));
+        c.pending_out = Some((cmd, ctx.now + d));
     }
 }
 
@@ -178,7 +191,7 @@ pub fn release_outbound(now: Instant, children: &mut [ChildSa]) -> Vec<KernelCom
     let mut out = Vec::new();
     for c in children.iter_mut() {
         let due = c.pending_out.as_ref().is_some_and(|(_, until)| {
-            *until <= now || c.replaces.is_none_or(|old| !live.contains(&old))
+            *until <= now || c.replaces.is_some_and(|old| !live.contains(&old))
         });
         if due {
             out.extend(c.pending_out.take().map(|(cmd, _)| cmd));

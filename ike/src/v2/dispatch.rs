@@ -6,6 +6,7 @@
 //! Unauthenticated junk is dropped silently; authenticated but malformed requests get
 //! INVALID_SYNTAX. Never creates SAs (IKE_SA_INIT requests are handled by the endpoint).
 
+use super::child_sa;
 use super::endpoint::Endpoint;
 use super::ike_sa::{Ctx, IkeSa};
 use super::retransmit::RequestCheck;
@@ -161,7 +162,23 @@ impl Endpoint {
             }
         };
         match exch {
-            ExchangeType::IKE_AUTH => ike_auth::respond(&mut ctx, sa, h.message_id, &payloads),
+            ExchangeType::IKE_AUTH => {
+                // Another IKE SA of this tunnel still carries a Child SA: the peer restarted
+                // (or reauthenticates). Keep sending on the old pair until the initiator has
+                // had time to install the new one (child_sa::DEFER_FIRST_OUTBOUND).
+                let sibling = self
+                    .sas
+                    .values()
+                    .any(|s| s.tunnel == sa.tunnel && s.is_established() && !s.children.is_empty());
+                let before = sa.children.len();
+                let outcome = ike_auth::respond(&mut ctx, sa, h.message_id, &payloads);
+                if sibling {
+                    for c in sa.children.iter_mut().skip(before) {
+                        child_sa::defer_outbound_for(&mut ctx, c, child_sa::DEFER_FIRST_OUTBOUND);
+                    }
+                }
+                outcome
+            }
             ExchangeType::CREATE_CHILD_SA => {
                 if payloads.iter().any(|p| matches!(p, Payload::Sa(s) if s.proposals.iter().any(|x| x.protocol == crate::wire::v2::ProtocolId::IKE))) {
                     ike_rekey::respond(&mut ctx, sa, h.message_id, &payloads)
