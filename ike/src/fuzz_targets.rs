@@ -172,3 +172,31 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("v2_chain", v2_chain),
     ("cert_parse", cert_parse),
 ];
+
+/// The engine targets (they need the deterministic provider of `insecure-test-provider`).
+#[cfg(any(test, feature = "insecure-test-provider"))]
+pub const ENGINE_TARGETS: &[(&str, Target)] = &[
+    ("v2_responder", v2_responder),
+    ("v2_initiator", v2_initiator),
+    ("v2_established", v2_established),
+];
+
+/// `v2_responder`: a responder engine fed attacker datagrams never establishes anything
+/// (bodies in `v2::fuzz`).
+#[cfg(any(test, feature = "insecure-test-provider"))]
+pub fn v2_responder(data: &[u8]) {
+    crate::v2::fuzz::responder(data);
+}
+
+/// `v2_initiator`: an initiator engine answered only by the attacker never establishes.
+#[cfg(any(test, feature = "insecure-test-provider"))]
+pub fn v2_initiator(data: &[u8]) {
+    crate::v2::fuzz::initiator(data);
+}
+
+/// `v2_established`: protected messages from an authenticated peer never panic the engine
+/// nor make it install a kernel SA twice.
+#[cfg(any(test, feature = "insecure-test-provider"))]
+pub fn v2_established(data: &[u8]) {
+    crate::v2::fuzz::established(data);
+}

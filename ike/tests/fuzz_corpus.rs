@@ -8,7 +8,10 @@ use std::path::Path;
 #[test]
 fn every_committed_corpus_file_passes_its_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
-    for (name, target) in ike::fuzz_targets::TARGETS {
+    let all = ike::fuzz_targets::TARGETS
+        .iter()
+        .chain(ike::fuzz_targets::ENGINE_TARGETS);
+    for (name, target) in all {
         let dir = root.join(name);
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -29,7 +32,10 @@ fn every_committed_corpus_file_passes_its_target() {
 /// a target that panics on everything).
 #[test]
 fn targets_accept_empty_and_short_inputs() {
-    for (_, target) in ike::fuzz_targets::TARGETS {
+    let all = ike::fuzz_targets::TARGETS
+        .iter()
+        .chain(ike::fuzz_targets::ENGINE_TARGETS);
+    for (_, target) in all {
         for data in [&[][..], &[0], &[0xff; 3], &[0; 28], &[0x21; 40]] {
             target(data);
         }

@@ -13,6 +13,9 @@ mod cookie;
 mod dispatch;
 mod endpoint;
 mod fragment;
+#[cfg(any(test, feature = "insecure-test-provider"))]
+#[doc(hidden)]
+pub mod fuzz;
 mod ike_sa;
 mod lifecycle;
 mod proposal;
