@@ -5,8 +5,12 @@
 //! healthy, since when, and whether they ever failed), the previous [`RouteDecision`] and the
 //! current time in, the next decision out. The rules, per destination network:
 //!
-//! - only healthy tunnels carry traffic; with none healthy the destination gets a blackhole
-//!   route, so nothing falls through to a default route in clear;
+//! - only healthy tunnels carry traffic; when the probes of every tunnel of a destination
+//!   fail while some still have their SAs installed, those tunnels keep it (best priority,
+//!   ECMP): probes failing everywhere at once indict the probe path (a stalled peer, a loaded
+//!   host) more than the tunnels, and a route into an xfrm interface never leaks in clear;
+//! - with no tunnel up at all the destination gets a blackhole route, so nothing falls
+//!   through to a default route in clear;
 //! - while the tunnels carrying a destination stay healthy, traffic stays on them; a healthy
 //!   tunnel of the same priority joins them at once (ECMP, weighted);
 //! - when they all fail, the best healthy priority takes over at once (failover);
@@ -29,6 +33,8 @@ use crate::compile::{DesiredState, RoutePlan, TunnelRef};
 pub struct Health {
     /// The tunnel can carry traffic (Child SA installed, liveness probes not failing).
     pub up: bool,
+    /// Its Child SA is installed (IKE up), whatever the probes say.
+    pub sa_up: bool,
     /// When `up` last changed.
     pub since: Duration,
     /// The tunnel was up once and then went down since the daemon started.
@@ -156,6 +162,30 @@ pub fn decide(
                 Some(better.unwrap_or(cur))
             }
         };
+        // Last resort: every probe fails, but SAs are in place (module text).
+        let fallback = || {
+            let installed = cands.iter().filter(|r| health.get(&r.tunnel).sa_up);
+            let m = installed.clone().map(|r| r.metric).min()?;
+            let members: Vec<Member> = installed
+                .filter(|r| r.metric == m)
+                .map(|r| Member {
+                    tunnel: r.tunnel.clone(),
+                    interface: r.interface.clone(),
+                    weight: r.weight,
+                })
+                .collect();
+            Some((m, members))
+        };
+        if metric.is_none() {
+            if let Some((m, members)) = fallback() {
+                out.routes.push(ActiveRoute {
+                    destination: dest,
+                    metric: m,
+                    members,
+                });
+                continue;
+            }
+        }
         let members: Vec<Member> = match metric {
             None => Vec::new(),
             Some(m) => healthy

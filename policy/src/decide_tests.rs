@@ -247,3 +247,35 @@ fn two_connections_to_one_network_fail_over_to_each_other() {
     );
     assert_eq!(second.routes[0].metric, 20);
 }
+
+#[test]
+fn probes_failing_everywhere_keep_traffic_on_the_tunnels_with_sas() {
+    let mut w = World::new(vec![
+        route("t1", "10.2.0.0/16", 100, false, 30),
+        route("t2", "10.2.0.0/16", 100, false, 30),
+        route("t3", "10.2.0.0/16", 200, false, 30),
+    ]);
+    let sa = |w: &mut World, t: &str, up: bool| {
+        w.h.tunnels.entry(tref("east", t)).or_default().sa_up = up;
+    };
+    for t in ["t1", "t2", "t3"] {
+        w.set(t, true, s(1));
+        sa(&mut w, t, true);
+    }
+    assert_eq!(w.at(s(1)), ["t1", "t2"]);
+    // Every probe fails at once (a stalled host), the SAs stay: no blackhole.
+    for t in ["t1", "t2", "t3"] {
+        w.set(t, false, s(2));
+    }
+    assert_eq!(w.at(s(2)), ["t1", "t2"]);
+    assert_eq!(w.last.routes[0].metric, 100);
+    // The standby's probes answer again: a healthy tunnel wins over the fallback.
+    w.set("t3", true, s(3));
+    assert_eq!(w.at(s(3)), ["t3"]);
+    // No SA anywhere and nothing healthy: blackhole.
+    w.set("t3", false, s(4));
+    for t in ["t1", "t2", "t3"] {
+        sa(&mut w, t, false);
+    }
+    assert!(w.at(s(4)).is_empty());
+}

@@ -111,6 +111,10 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             }
             let up = ike_up && !t.prober.as_ref().is_some_and(|p| p.is_down());
             let h = self.health.tunnels.entry(tref.clone()).or_default();
+            if h.sa_up != ike_up {
+                h.sa_up = ike_up;
+                changed = true;
+            }
             if h.up != up {
                 if h.up {
                     h.failed_before = true;
