@@ -121,10 +121,9 @@ fn assert_unauthenticated(e: &mut Endpoint, who: &str) {
     );
 }
 
-/// `v2_responder`: a responder fed attacker datagrams (IKE_SA_INIT, then anything on the SAs
-/// they created: the harness patches SPIr of the newest half-open SA when asked).
-pub fn responder(data: &[u8]) {
-    let mut b = endpoint(B, A, 2, 0xb000_0000);
+/// Feeds every frame to `e` (at `local`) as a datagram from `remote`, the SPIs patched from
+/// the endpoint's newest SA when asked, and checks after each that nothing was reached.
+fn attack(mut e: Endpoint, data: &[u8], local: &str, remote: &str, who: &str) {
     let mut now = Instant::from_secs(1000);
     for f in frames(data) {
         let Some((&c, bytes)) = f.split_first() else {
@@ -132,8 +131,8 @@ pub fn responder(data: &[u8]) {
         };
         let ctl = Control(c);
         now = now + ctl.wait();
-        b.handle_timeout(now);
-        let (spi_i, spi_r) = b
+        e.handle_timeout(now);
+        let (spi_i, spi_r) = e
             .sas
             .values()
             .map(|s| (s.spi_i, s.spi_r))
@@ -141,35 +140,23 @@ pub fn responder(data: &[u8]) {
             .unwrap_or_default();
         let d = patched(&ctl, bytes, spi_i, spi_r);
         let p = ctl.port();
-        b.handle_datagram(now, with_port(B, p), with_port(A, p), &d);
-        assert_unauthenticated(&mut b, "responder");
+        e.handle_datagram(now, with_port(local, p), with_port(remote, p), &d);
+        assert_unauthenticated(&mut e, who);
     }
+}
+
+/// `v2_responder`: a responder fed attacker datagrams (IKE_SA_INIT, then anything on the SAs
+/// they created: the harness patches SPIr of the newest half-open SA when asked).
+pub fn responder(data: &[u8]) {
+    attack(endpoint(B, A, 2, 0xb000_0000), data, B, A, "responder");
 }
 
 /// `v2_initiator`: an initiator whose every answer comes from the attacker (the harness
 /// patches our SPIi, and SPIr from the answer itself, when asked).
 pub fn initiator(data: &[u8]) {
     let mut a = endpoint(A, B, 1, 0xa000_0000);
-    let mut now = Instant::from_secs(1000);
-    assert!(a.initiate(now, TUNNEL));
-    for f in frames(data) {
-        let Some((&c, bytes)) = f.split_first() else {
-            continue;
-        };
-        let ctl = Control(c);
-        now = now + ctl.wait();
-        a.handle_timeout(now);
-        let (spi_i, spi_r) = a
-            .sas
-            .values()
-            .map(|s| (s.spi_i, s.spi_r))
-            .next()
-            .unwrap_or_default();
-        let d = patched(&ctl, bytes, spi_i, spi_r);
-        let p = ctl.port();
-        a.handle_datagram(now, with_port(A, p), with_port(B, p), &d);
-        assert_unauthenticated(&mut a, "initiator");
-    }
+    assert!(a.initiate(Instant::from_secs(1000), TUNNEL));
+    attack(a, data, A, B, "initiator");
 }
 
 /// Per-side kernel model: installs must never repeat an installed (direction, SPI).
