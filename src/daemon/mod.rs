@@ -176,13 +176,12 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .into_iter()
             .filter(|op| !matches!(op, KernelOp::DelSa(id) if live.contains(&id.spi)))
             .collect();
-        for op in &ops {
-            match self.kernel.apply(op) {
-                Ok(()) => tracing::info!(op = %op, "reconcile"),
-                Err(e) if e.is_not_found() && is_delete(op) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        // Batched; deletions only after everything else succeeded (xfrm::apply_diff).
+        xfrm::apply_diff(
+            &mut self.kernel,
+            &ops,
+            |op| tracing::info!(op = %op, "reconcile"),
+        )?;
         Ok(ops)
     }
 

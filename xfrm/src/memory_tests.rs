@@ -136,6 +136,43 @@ fn apply_batch_results_in_op_order_failures_isolated() {
     assert!(k.apply_batch(&[]).is_empty());
 }
 
+/// `apply_diff`: trailing deletions run only when everything before them succeeded
+/// (make-before-break), missing objects on deletion count as success, and `applied` sees
+/// exactly the accepted ops.
+#[test]
+fn apply_diff_keeps_the_old_object_when_its_replacement_fails() {
+    let mut k = MemoryKernel::new();
+    let old = sa("192.0.2.1", "198.51.100.1", 0x1000, OUR_REQID);
+    let new = sa("192.0.2.1", "198.51.100.1", 0x1001, OUR_REQID);
+    let p = policy(PolicyDir::Out, OUR_REQID);
+    k.apply(&KernelOp::AddSa(old.clone())).unwrap();
+    let ops = vec![
+        KernelOp::AddSa(new.clone()),
+        KernelOp::AddPolicy(p.clone()),
+        KernelOp::DelSa(old.id()),
+    ];
+    k.fail_next_apply(Errno::ENOMEM); // the new SA fails
+    let mut seen = Vec::new();
+    let e = crate::apply_diff(&mut k, &ops, |op| seen.push(op.clone())).unwrap_err();
+    assert_eq!(e.errno, Errno::ENOMEM);
+    assert!(k.state().sa(&old.id()).is_some(), "old SA kept");
+    assert_eq!(k.state().policies, vec![p.clone()], "later adds still ran");
+    assert_eq!(seen, vec![KernelOp::AddPolicy(p.clone())]);
+    // Second attempt: the policy exists now (UpdatePolicy), the deletion of an SA that is
+    // already gone is fine, and the old one is removed last.
+    let ops = vec![
+        KernelOp::AddSa(new.clone()),
+        KernelOp::UpdatePolicy(p),
+        KernelOp::DelSa(old.id()),
+        KernelOp::DelSa(sa("192.0.2.1", "198.51.100.1", 0x999, OUR_REQID).id()),
+    ];
+    seen.clear();
+    crate::apply_diff(&mut k, &ops, |op| seen.push(op.clone())).unwrap();
+    assert_eq!(seen, ops[..3].to_vec());
+    assert!(k.state().sa(&old.id()).is_none());
+    assert!(k.state().sa(&new.id()).is_some());
+}
+
 #[test]
 fn missing_deletes_use_the_kernels_errnos() {
     let mut k = MemoryKernel::new();
