@@ -9,10 +9,12 @@
 //! of (type, payload) attributes (`Order::Set`, nested attributes canonicalised the same
 //! way). Every other difference is listed per fixture in `Diff` with the reason it is
 //! harmless, and the test checks that exactly those differences exist. Summary: SA adds
-//! (GCM, CBC + HMAC, UDP encapsulation), policy delete and routes are byte-identical; policy
-//! adds and the xfrm link differ only in attribute order; SA delete lacks ip's all-zero
-//! XFRMA_SRCADDR; ALLOCSPI differs in the (ignored) lifetime limits; the link's kind string
-//! carries a NUL.
+//! (GCM, CBC + HMAC, UDP encapsulation), SA update, policy delete, link delete and routes are
+//! byte-identical; policy adds, IPv6 address adds and the xfrm link differ only in attribute
+//! order; SA delete lacks ip's all-zero XFRMA_SRCADDR; ALLOCSPI differs in the (ignored)
+//! lifetime limits; link kind strings carry a NUL; the VTI link lacks ip's IFLA_VTI_LINK = 0;
+//! IPv4 address add/delete add IFLA_BROADCAST; link up/down/MTU use RTM_SETLINK where ip uses
+//! RTM_NEWLINK (same ifinfomsg and attributes).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
