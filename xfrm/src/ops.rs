@@ -56,6 +56,20 @@ pub enum KernelOp {
     DelRoute(RouteId),
 }
 
+impl KernelOp {
+    /// Whether this op removes an object (its "not found" error means the goal is reached).
+    pub fn is_delete(&self) -> bool {
+        matches!(
+            self,
+            KernelOp::DelSa(_)
+                | KernelOp::DelPolicy(_)
+                | KernelOp::DelLink(_)
+                | KernelOp::DelAddress(_)
+                | KernelOp::DelRoute(_)
+        )
+    }
+}
+
 fn fmt_sel(f: &mut fmt::Formatter<'_>, s: &Selector) -> fmt::Result {
     write!(f, "{}->{}", s.src, s.dst)?;
     if s.proto != 0 {

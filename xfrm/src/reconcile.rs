@@ -42,7 +42,7 @@ pub fn apply_diff<K: KernelBackend>(
 ) -> Result<()> {
     let split = ops
         .iter()
-        .rposition(|op| !is_delete(op))
+        .rposition(|op| !op.is_delete())
         .map_or(0, |i| i + 1);
     let (first, deletions) = ops.split_at(split);
     for phase in [first, deletions] {
@@ -53,7 +53,7 @@ pub fn apply_diff<K: KernelBackend>(
         for (op, r) in phase.iter().zip(k.apply_batch(phase)) {
             match r {
                 Ok(()) => applied(op),
-                Err(e) if e.is_not_found() && is_delete(op) => {}
+                Err(e) if e.is_not_found() && op.is_delete() => {}
                 Err(e) => {
                     failed.get_or_insert(e);
                 }
@@ -64,15 +64,4 @@ pub fn apply_diff<K: KernelBackend>(
         }
     }
     Ok(())
-}
-
-fn is_delete(op: &KernelOp) -> bool {
-    matches!(
-        op,
-        KernelOp::DelSa(_)
-            | KernelOp::DelPolicy(_)
-            | KernelOp::DelLink(_)
-            | KernelOp::DelAddress(_)
-            | KernelOp::DelRoute(_)
-    )
 }
