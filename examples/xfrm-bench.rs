@@ -8,7 +8,8 @@
 //! tunnel template (host selectors, so the kernel keeps every policy in its exact hash
 //! instead of the inexact lists and the figures measure the netlink path). `lab/scenarios/bench-xfrm-10k` builds the same objects for `ip -batch`.
 //! Ops are built before the clock starts; `--mode single` applies them one `apply` at a time,
-//! `--mode batch` (default) in one `NetlinkKernel::apply_batch` call. Prints
+//! `--mode batch` (default) in one `KernelBackend::apply_batch` call (NetlinkKernel sends
+//! up to 256 requests per datagram and matches each ack to its op). Prints
 //! `xfrmd install N pairs S s (MODE)` and/or `xfrmd remove N pairs S s (MODE)` (seconds, 3
 //! decimals) and exits non-zero on a kernel error. Never prints key bytes.
 
@@ -51,7 +52,7 @@ struct Args {
     /// Policies only (for kernels without ESP, such as the build machines').
     #[arg(long)]
     no_sas: bool,
-    /// `apply` per op, or one `NetlinkKernel::apply_batch` call (pipelined requests).
+    /// `apply` per op, or one `apply_batch` call (many requests per datagram).
     #[arg(long, value_enum, default_value = "batch")]
     mode: ApplyMode,
 }

@@ -184,13 +184,12 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .into_iter()
             .filter(|op| !matches!(op, KernelOp::DelSa(id) if live.contains(&id.spi)))
             .collect();
-        for op in &ops {
-            match self.kernel.apply(op) {
-                Ok(()) => tracing::info!(op = %op, "reconcile"),
-                Err(e) if e.is_not_found() && is_delete(op) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        // Batched; deletions only after everything else succeeded (xfrm::apply_diff).
+        xfrm::apply_diff(
+            &mut self.kernel,
+            &ops,
+            |op| tracing::info!(op = %op, "reconcile"),
+        )?;
         Ok(ops)
     }
 
@@ -406,7 +405,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         let op = kernel::op(cmd, &binding);
         match self.kernel.apply(&op) {
             Ok(()) => tracing::info!(tunnel = %self.label(i), op = %op, "kernel"),
-            Err(e) if e.is_not_found() && is_delete(&op) => {
+            Err(e) if e.is_not_found() && op.is_delete() => {
                 tracing::debug!(tunnel = %self.label(i), op = %op, "already gone")
             }
             Err(e) => {
@@ -443,17 +442,6 @@ fn obs_facts(t: &TunnelEntry) -> crate::activity::Facts<'_> {
         ike_phase1_state: t.state.phase1_state,
         ike_phase2_state: t.state.phase2_state,
     }
-}
-
-fn is_delete(op: &KernelOp) -> bool {
-    matches!(
-        op,
-        KernelOp::DelSa(_)
-            | KernelOp::DelPolicy(_)
-            | KernelOp::DelLink(_)
-            | KernelOp::DelAddress(_)
-            | KernelOp::DelRoute(_)
-    )
 }
 
 fn not_found(connection: &str, tunnel: Option<&str>) -> Response {

@@ -17,6 +17,8 @@ impl Errno {
     pub const ENOENT: Errno = Errno(2);
     /// No such process (XFRM's answer for a missing SA).
     pub const ESRCH: Errno = Errno(3);
+    /// Interrupted system call.
+    pub const EINTR: Errno = Errno(4);
     /// Try again (e.g. an interrupted netlink dump).
     pub const EAGAIN: Errno = Errno(11);
     /// Out of memory.

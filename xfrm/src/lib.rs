@@ -39,5 +39,5 @@ pub use net::{
 };
 pub use netlink::NetlinkKernel;
 pub use ops::{KernelBackend, KernelEvent, KernelOp, Ownership};
-pub use reconcile::{flush_owned, reconcile};
+pub use reconcile::{apply_diff, flush_owned, reconcile};
 pub use state::{DesiredKernel, InstalledSa, KernelState, LarvalSa};

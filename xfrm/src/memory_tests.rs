@@ -79,6 +79,100 @@ fn duplicate_add_is_eexist_with_readable_error() {
     assert_eq!(k.log().len(), 2, "failed ops are not logged");
 }
 
+/// `apply_batch` (the trait's default, as NetlinkKernel's contract): one result per op in op
+/// order, a failure (duplicate, injected errno) does not stop the ops after it, and later
+/// ops see the effect of earlier ones (delete after add in the same batch).
+#[test]
+fn apply_batch_results_in_op_order_failures_isolated() {
+    let mut k = with_eth0();
+    let out = sa("192.0.2.1", "198.51.100.1", 0x1000, OUR_REQID);
+    let inb = sa("198.51.100.1", "192.0.2.1", 0x2000, OUR_REQID);
+    let p = policy(PolicyDir::Out, OUR_REQID);
+    let ops = vec![
+        KernelOp::AddSa(out.clone()),
+        KernelOp::AddSa(out.clone()), // EEXIST
+        KernelOp::AddSa(inb.clone()),
+        KernelOp::AddPolicy(p.clone()),
+        KernelOp::DelSa(inb.id()),
+        KernelOp::DelSa(inb.id()), // ESRCH: already gone
+        KernelOp::SetLink {
+            name: "eth0".into(),
+            up: false,
+            mtu: Some(1400),
+        },
+    ];
+    let r = k.apply_batch(&ops);
+    let errnos: Vec<Option<Errno>> = r
+        .iter()
+        .map(|x| x.as_ref().err().map(|e| e.errno))
+        .collect();
+    assert_eq!(
+        errnos,
+        [
+            None,
+            Some(Errno::EEXIST),
+            None,
+            None,
+            None,
+            Some(Errno::ESRCH),
+            None
+        ]
+    );
+    assert_eq!(
+        r[1].as_ref().unwrap_err().op,
+        "add SA 192.0.2.1->198.51.100.1 spi 0x00001000 esp reqid 2013265921"
+    );
+    assert!(k.state().sa(&out.id()).is_some());
+    assert!(k.state().sa(&inb.id()).is_none());
+    assert_eq!(k.state().policies, vec![p]);
+    // Successful ops are logged in order, failed ones are not.
+    let logged: Vec<KernelOp> = [0, 2, 3, 4, 6].iter().map(|&i| ops[i].clone()).collect();
+    assert_eq!(k.take_log(), logged);
+    // An injected failure hits exactly the first op of the next batch.
+    k.fail_next_apply(Errno::ENOBUFS);
+    let r = k.apply_batch(&[KernelOp::DelSa(out.id()), KernelOp::DelSa(out.id())]);
+    assert_eq!(r[0].as_ref().unwrap_err().errno, Errno::ENOBUFS);
+    assert!(r[1].is_ok());
+    assert!(k.apply_batch(&[]).is_empty());
+}
+
+/// `apply_diff`: trailing deletions run only when everything before them succeeded
+/// (make-before-break), missing objects on deletion count as success, and `applied` sees
+/// exactly the accepted ops.
+#[test]
+fn apply_diff_keeps_the_old_object_when_its_replacement_fails() {
+    let mut k = MemoryKernel::new();
+    let old = sa("192.0.2.1", "198.51.100.1", 0x1000, OUR_REQID);
+    let new = sa("192.0.2.1", "198.51.100.1", 0x1001, OUR_REQID);
+    let p = policy(PolicyDir::Out, OUR_REQID);
+    k.apply(&KernelOp::AddSa(old.clone())).unwrap();
+    let ops = vec![
+        KernelOp::AddSa(new.clone()),
+        KernelOp::AddPolicy(p.clone()),
+        KernelOp::DelSa(old.id()),
+    ];
+    k.fail_next_apply(Errno::ENOMEM); // the new SA fails
+    let mut seen = Vec::new();
+    let e = crate::apply_diff(&mut k, &ops, |op| seen.push(op.clone())).unwrap_err();
+    assert_eq!(e.errno, Errno::ENOMEM);
+    assert!(k.state().sa(&old.id()).is_some(), "old SA kept");
+    assert_eq!(k.state().policies, vec![p.clone()], "later adds still ran");
+    assert_eq!(seen, vec![KernelOp::AddPolicy(p.clone())]);
+    // Second attempt: the policy exists now (UpdatePolicy), the deletion of an SA that is
+    // already gone is fine, and the old one is removed last.
+    let ops = vec![
+        KernelOp::AddSa(new.clone()),
+        KernelOp::UpdatePolicy(p),
+        KernelOp::DelSa(old.id()),
+        KernelOp::DelSa(sa("192.0.2.1", "198.51.100.1", 0x999, OUR_REQID).id()),
+    ];
+    seen.clear();
+    crate::apply_diff(&mut k, &ops, |op| seen.push(op.clone())).unwrap();
+    assert_eq!(seen, ops[..3].to_vec());
+    assert!(k.state().sa(&old.id()).is_none());
+    assert!(k.state().sa(&new.id()).is_some());
+}
+
 #[test]
 fn missing_deletes_use_the_kernels_errnos() {
     let mut k = MemoryKernel::new();

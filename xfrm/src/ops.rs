@@ -56,6 +56,20 @@ pub enum KernelOp {
     DelRoute(RouteId),
 }
 
+impl KernelOp {
+    /// Whether this op removes an object (its "not found" error means the goal is reached).
+    pub fn is_delete(&self) -> bool {
+        matches!(
+            self,
+            KernelOp::DelSa(_)
+                | KernelOp::DelPolicy(_)
+                | KernelOp::DelLink(_)
+                | KernelOp::DelAddress(_)
+                | KernelOp::DelRoute(_)
+        )
+    }
+}
+
 fn fmt_sel(f: &mut fmt::Formatter<'_>, s: &Selector) -> fmt::Result {
     write!(f, "{}->{}", s.src, s.dst)?;
     if s.proto != 0 {
@@ -203,6 +217,13 @@ pub trait KernelBackend {
     fn alloc_spi(&mut self, req: &SpiRequest) -> Result<u32>;
     /// Executes one command.
     fn apply(&mut self, op: &KernelOp) -> Result<()>;
+    /// Executes `ops` in order and returns one result per op, in op order. A failed op does
+    /// not stop the ones after it (like `ip -batch -force`): callers whose later ops depend on
+    /// earlier ones check the results. The default applies them one by one; `NetlinkKernel`
+    /// sends runs of XFRM SA/policy ops many per datagram.
+    fn apply_batch(&mut self, ops: &[KernelOp]) -> Vec<Result<()>> {
+        ops.iter().map(|op| self.apply(op)).collect()
+    }
     /// Reads SAD, SPD, links, addresses and routes.
     fn snapshot(&mut self) -> Result<KernelState>;
     /// Next pending event, if any (never blocks).

@@ -77,3 +77,62 @@ fn batch_results_in_order_failures_isolated() {
         assert!(k.apply_batch(&[]).is_empty());
     });
 }
+
+/// Errors from the batch socket carry the kernel's errno and extended-ack text per op, and
+/// never key bytes. On a kernel with ESP (the lab VM) the SA is added, its duplicate is
+/// EEXIST and the delete works; on the build machines' kernel (no ESP/GCM) every SA op is
+/// refused with "... not found" (ENOSYS or EPROTONOSUPPORT), each with its own result.
+#[test]
+fn batch_errors_carry_errno_and_extack_text() {
+    in_netns("batch_errors_carry_errno_and_extack_text", || {
+        let mut k = kernel();
+        let sa = Sa {
+            src: "192.0.2.1".parse().unwrap(),
+            dst: "198.51.100.1".parse().unwrap(),
+            spi: 0x4242,
+            proto: Proto::Esp,
+            mode: Mode::Tunnel,
+            reqid: 0x7800_0042,
+            if_id: None,
+            mark: None,
+            crypto: SaCrypto::Aead {
+                name: "rfc4106(gcm(aes))".into(),
+                key: Key::from_slice(&[0x33; 20]),
+                icv_bits: 128,
+            },
+            replay_window: 32,
+            esn: false,
+            encap: None,
+            lifetime: Lifetime::default(),
+            selector: None,
+        };
+        let ops = [
+            KernelOp::AddSa(sa.clone()),
+            KernelOp::AddSa(sa.clone()),
+            KernelOp::AddPolicy(policy(1, PolicyDir::Out)),
+        ];
+        let r = k.apply_batch(&ops);
+        assert_eq!(r.len(), 3);
+        assert!(r[2].is_ok(), "{:?}", r[2]);
+        match &r[0] {
+            Ok(()) => {
+                assert!(r[1].as_ref().unwrap_err().is_exists());
+                let del = k.apply_batch(&[KernelOp::DelSa(sa.id())]);
+                assert!(del[0].is_ok(), "{:?}", del[0]);
+            }
+            Err(_) => {
+                for e in r[..2].iter().map(|x| x.as_ref().unwrap_err()) {
+                    assert!(
+                        e.errno == Errno::ENOSYS || e.errno == Errno::EPROTONOSUPPORT,
+                        "{e}"
+                    );
+                    let msg = e.message.clone().unwrap_or_default();
+                    assert!(msg.contains("not found"), "no extended ack text in {e}");
+                    assert!(e.op.starts_with("add SA 192.0.2.1->198.51.100.1"), "{e}");
+                    let text = format!("{e} {e:?}");
+                    assert!(!text.contains("51, 51") && !text.contains("0x33"), "{text}");
+                }
+            }
+        }
+    });
+}

@@ -3,7 +3,8 @@
 # (a scenario step may take at most 120 s; evaltest waits for $LOG/bench-done.txt in
 # several steps). Phases in order: xfrmd install, xfrmd remove (NetlinkKernel::apply_batch),
 # ip -batch install, ip -batch remove, each followed by an object count. Writes
-# $LOG/bench-*.txt, the summary line to $LOG/bench.txt, then $LOG/bench-done.txt.
+# $LOG/bench-*.txt, the summary line to $LOG/bench.txt, whether xfrmd was no slower than
+# ip -batch to $LOG/bench-goal.txt, then $LOG/bench-done.txt.
 n="$1"
 count() {
     echo "states $(ip xfrm state | grep -c ^src) policies $(ip xfrm policy | grep -c ^src)" > "$LOG/bench-count-$1.txt"
@@ -33,6 +34,9 @@ for phase in install remove; do
 done
 v() { awk '{print $5}' "$LOG/bench-$1.txt"; }
 echo "bench: xfrmd install $n pairs $(v xfrmd-install) s remove $(v xfrmd-remove) s; ip -batch install $n pairs $(v ip-install) s remove $(v ip-remove) s" > "$LOG/bench.txt"
+# The goal: xfrmd no slower than ip -batch, for install and for removal (same VM run).
+goal() { awk -v a="$(v "xfrmd-$1")" -v b="$(v "ip-$1")" 'BEGIN { print (a != "" && b != "" && a + 0 <= b + 0) ? "yes" : "no" }'; }
+echo "goal install $(goal install) remove $(goal remove)" > "$LOG/bench-goal.txt"
 for f in xfrmd-install xfrmd-remove ip-install ip-remove; do
     echo "cpu $f $(tail -n 1 "$LOG/bench-cpu-$f.txt" 2>/dev/null)" >> "$LOG/bench.txt"
 done

@@ -32,13 +32,15 @@ fn rt(msg: RouteNetlinkMessage, flags: u16) -> Vec<u8> {
     bytes(&nl)
 }
 
-/// The request for `op`, with link names resolved by `index`. Supports the XFRM SA and policy
-/// operations, `AddLink`, `AddRoute`, `ReplaceRoute` and `DelRoute`; other operations (which
-/// the backend resolves with extra kernel lookups) are refused with EOPNOTSUPP.
+/// The request for `op`, with link names resolved by `index` (ENODEV for an unknown name).
+/// Covers every operation; for those the backend resolves with a kernel lookup first
+/// (`SetLink`, `DelLink`, addresses, an xfrm link's device), this is the request sent after
+/// the lookup.
 #[doc(hidden)]
 pub fn encode_request(op: &KernelOp, index: &dyn Fn(&str) -> Option<u32>) -> Result<Vec<u8>> {
     let what = op.to_string();
     let ack = xfrm_client::ACK_FLAGS;
+    let idx = |name: &str| index(name).ok_or_else(|| NlError::errno(Errno::ENODEV));
     let r: std::result::Result<Vec<u8>, NlError> = (|| {
         Ok(match op {
             KernelOp::AddSa(sa) => bytes(&xfrm_client::request(
@@ -93,7 +95,24 @@ pub fn encode_request(op: &KernelOp, index: &dyn Fn(&str) -> Option<u32>) -> Res
                 RouteNetlinkMessage::DelRoute(rt_route::del_route_message(id)?),
                 NLM_F_REQUEST | NLM_F_ACK,
             ),
-            _ => return Err(NlError::errno(Errno::EOPNOTSUPP).with("not encodable offline")),
+            KernelOp::SetLink { name, up, mtu } => rt(
+                RouteNetlinkMessage::SetLink(rt_link::set_link_message(idx(name)?, *up, *mtu)),
+                // rtnetlink's LinkSetRequest flags.
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE,
+            ),
+            KernelOp::DelLink(name) => rt(
+                RouteNetlinkMessage::DelLink(rt_link::del_link_message(idx(name)?)),
+                NLM_F_REQUEST | NLM_F_ACK,
+            ),
+            KernelOp::AddAddress(a) => rt(
+                RouteNetlinkMessage::NewAddress(rt_link::address_message(idx(&a.link)?, a)),
+                // rtnetlink's AddressAddRequest flags.
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE,
+            ),
+            KernelOp::DelAddress(a) => rt(
+                RouteNetlinkMessage::DelAddress(rt_link::address_message(idx(&a.link)?, a)),
+                NLM_F_REQUEST | NLM_F_ACK,
+            ),
         })
     })();
     r.map_err(|e| e.into_kernel(what))

@@ -6,10 +6,13 @@
 //! rtnetlink. Calls are sent to that thread over a channel and the caller blocks on a
 //! one-shot reply; this works from plain threads and from inside the daemon's tokio shell
 //! alike (no nested `block_on`). Sockets are opened on the worker thread, which inherits
-//! the network namespace of the thread that called [`NetlinkKernel::new`]. Events are
+//! the network namespace of the thread that called [`NetlinkKernel::new`]. A fourth,
+//! blocking XFRM socket, used directly on the caller's thread, carries `apply_batch`'s SA
+//! and policy requests, many per datagram (`batch`). Events are
 //! queued for `poll_event`; [`NetlinkKernel::event_notify`] wakes an async shell.
 //! This module never logs message contents.
 
+mod batch;
 mod encode;
 mod events;
 mod rt_link;
@@ -31,6 +34,7 @@ use crate::error::{Errno, KernelError, Result};
 use crate::model::{SaCounters, SaId, SpiRequest};
 use crate::ops::{KernelBackend, KernelEvent, KernelOp};
 use crate::state::KernelState;
+use batch::BatchSocket;
 pub use encode::{encode_alloc_spi, encode_request};
 use xfrm_client::XfrmClient;
 use xfrm_codec::DecodedSa;
@@ -84,7 +88,6 @@ impl From<std::io::Error> for NlError {
 enum Job {
     AllocSpi(SpiRequest, SyncSender<Result<u32>>),
     Apply(KernelOp, SyncSender<Result<()>>),
-    ApplyBatch(Vec<KernelOp>, SyncSender<Vec<Result<()>>>),
     Snapshot(SyncSender<Result<KernelState>>),
     GetSa(SaId, SyncSender<Result<Option<SaCounters>>>),
 }
@@ -96,11 +99,13 @@ pub struct NetlinkKernel {
     events: Receiver<KernelEvent>,
     notify: Arc<Notify>,
     worker: Option<JoinHandle<()>>,
+    batch: BatchSocket,
 }
 
 impl NetlinkKernel {
     /// Opens the sockets (in the calling thread's network namespace) and starts the worker.
     pub fn new() -> Result<Self> {
+        let batch = BatchSocket::open().map_err(|e| e.into_kernel("open netlink sockets"))?;
         let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel();
         let (ev_tx, ev_rx) = mpsc::channel();
         let notify = Arc::new(Notify::new());
@@ -118,6 +123,7 @@ impl NetlinkKernel {
             events: ev_rx,
             notify,
             worker: Some(worker),
+            batch,
         };
         if let Err(e) = ready {
             k.shutdown();
@@ -151,30 +157,6 @@ impl NetlinkKernel {
         rx.recv().map_err(|_| gone())?
     }
 
-    /// Executes `ops` in order and returns one result per op, in the same order; a failed op
-    /// does not stop the ones after it (like `ip -batch -force`). Runs of consecutive XFRM SA
-    /// and policy operations are pipelined: up to [`PIPELINE`] requests are in flight on the
-    /// XFRM socket at once, and the kernel still executes them one after the other in send
-    /// order. Link, address and route operations (which look up interface indexes first) are
-    /// barriers: each runs alone after everything before it has completed. One call costs one
-    /// hand-off to the worker thread instead of one per op.
-    pub fn apply_batch(&mut self, ops: &[KernelOp]) -> Vec<Result<()>> {
-        let (tx, rx) = mpsc::sync_channel(1);
-        let gone = |op: &KernelOp| {
-            NlError::errno(Errno::EIO)
-                .with("netlink worker stopped")
-                .into_kernel(op.to_string())
-        };
-        let sent = self
-            .jobs
-            .as_ref()
-            .is_some_and(|j| j.send(Job::ApplyBatch(ops.to_vec(), tx)).is_ok());
-        match rx.recv() {
-            Ok(r) if sent && r.len() == ops.len() => r,
-            _ => ops.iter().map(|op| Err(gone(op))).collect(),
-        }
-    }
-
     fn shutdown(&mut self) {
         self.jobs = None;
         if let Some(w) = self.worker.take() {
@@ -197,6 +179,31 @@ impl KernelBackend for NetlinkKernel {
 
     fn apply(&mut self, op: &KernelOp) -> Result<()> {
         self.call(|| op.to_string(), |tx| Job::Apply(op.clone(), tx))
+    }
+
+    /// Executes `ops` in order and returns one result per op, in the same order; a failed op
+    /// does not stop the ones after it (like `ip -batch -force`). Runs of consecutive XFRM SA
+    /// and policy operations go to the kernel many requests per datagram (up to
+    /// [`MAX_PER_DATAGRAM`], bounded by the socket's receive buffer), which executes them one
+    /// after the other in op order and acknowledges each: every op still gets its own errno
+    /// and extended-ack text. Link, address and route operations (which look up interface
+    /// indexes first) are barriers: each runs alone after everything before it has
+    /// completed. One call costs one hand-off to the worker thread instead of one per op.
+    fn apply_batch(&mut self, ops: &[KernelOp]) -> Vec<Result<()>> {
+        let mut out = Vec::with_capacity(ops.len());
+        let mut rest = ops;
+        while let Some(first) = rest.first() {
+            let n = rest.iter().take_while(|o| batch::batchable(o)).count();
+            if n == 0 {
+                out.push(self.apply(first));
+                rest = rest.get(1..).unwrap_or_default();
+                continue;
+            }
+            let (run, tail) = rest.split_at(n);
+            out.extend(self.batch.run(run));
+            rest = tail;
+        }
+        out
     }
 
     fn snapshot(&mut self) -> Result<KernelState> {
@@ -251,9 +258,6 @@ fn worker_main(
                         .map_err(|e| e.into_kernel(op.to_string()));
                     let _ = tx.send(r);
                 }
-                Job::ApplyBatch(ops, tx) => {
-                    let _ = tx.send(run_batch(&xfrm, &rth, &ops).await);
-                }
                 Job::GetSa(id, tx) => {
                     let what = format!("get SA dst {} spi {:#010x}", id.dst, id.spi);
                     let r = match xfrm.get_sa(&id).await {
@@ -282,7 +286,7 @@ fn worker_main(
     });
 }
 
-/// Opens the three sockets and spawns their connections plus the event pump.
+/// Opens the three async sockets and spawns their connections plus the event pump.
 fn open(
     ev_tx: Sender<KernelEvent>,
     notify: Arc<Notify>,
@@ -328,52 +332,7 @@ async fn run_op(x: &XfrmClient, h: &Handle, op: &KernelOp) -> std::result::Resul
     }
 }
 
-/// Requests in flight at once in a pipelined run of XFRM operations (`apply_batch`). The
-/// acks of this many requests fit easily in the socket's receive buffer.
-pub const PIPELINE: usize = 64;
-
-/// Whether `op` is a plain XFRM request (no lookups), safe to pipeline.
-fn pipelinable(op: &KernelOp) -> bool {
-    matches!(
-        op,
-        KernelOp::AddSa(_)
-            | KernelOp::UpdateSa(_)
-            | KernelOp::DelSa(_)
-            | KernelOp::AddPolicy(_)
-            | KernelOp::UpdatePolicy(_)
-            | KernelOp::DelPolicy(_)
-    )
-}
-
-async fn one(x: &XfrmClient, h: &Handle, op: &KernelOp) -> Result<()> {
-    run_op(x, h, op)
-        .await
-        .map_err(|e| e.into_kernel(op.to_string()))
-}
-
-async fn run_batch(x: &XfrmClient, h: &Handle, ops: &[KernelOp]) -> Vec<Result<()>> {
-    let mut out = Vec::with_capacity(ops.len());
-    let mut rest = ops;
-    while let Some(first) = rest.first() {
-        let n = rest.iter().take_while(|o| pipelinable(o)).count();
-        if n == 0 {
-            out.push(one(x, h, first).await);
-            rest = rest.get(1..).unwrap_or_default();
-            continue;
-        }
-        let (run, tail) = rest.split_at(n);
-        // `buffered` starts the futures in order, and each sends its request on its first
-        // poll, so the kernel sees the requests in `ops` order.
-        let results: Vec<Result<()>> = futures::stream::iter(run)
-            .map(|op| one(x, h, op))
-            .buffered(PIPELINE)
-            .collect()
-            .await;
-        out.extend(results);
-        rest = tail;
-    }
-    out
-}
+pub use batch::MAX_PER_DATAGRAM;
 
 async fn snapshot(x: &XfrmClient, h: &Handle) -> std::result::Result<KernelState, NlError> {
     let mut st = KernelState::default();

@@ -5,7 +5,7 @@
 //! extended-ack text. Nothing here touches XFRM state or policies.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use futures::TryStreamExt;
 use ipnet::IpNet;
@@ -14,7 +14,8 @@ use rtnetlink::packet_route::link::{
     InfoData, InfoKind, InfoVti, InfoXfrm, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
 use rtnetlink::{
-    Handle, LinkBridge, LinkDummy, LinkMessageBuilder, LinkUnspec, LinkVti, LinkVti6, LinkXfrm,
+    AddressMessageBuilder, Handle, LinkBridge, LinkDummy, LinkMessageBuilder, LinkUnspec, LinkVti,
+    LinkVti6, LinkXfrm,
 };
 
 use super::NlError;
@@ -213,6 +214,39 @@ pub(crate) async fn add_link(h: &Handle, l: &Link) -> Result<(), NlError> {
     h.link().add(msg).execute().await.map_err(rt_err)
 }
 
+/// The RTM_SETLINK body: up/down (IFF_UP in flags and change mask) and MTU.
+pub(crate) fn set_link_message(index: u32, up: bool, mtu: Option<u32>) -> LinkMessage {
+    let b = LinkUnspec::new_with_index(index);
+    let b = if up { b.up() } else { b.down() };
+    let b = match mtu {
+        Some(m) => b.mtu(m),
+        None => b,
+    };
+    b.build()
+}
+
+/// The RTM_DELLINK body: the interface index only.
+pub(crate) fn del_link_message(index: u32) -> LinkMessage {
+    let mut m = LinkMessage::default();
+    m.header.index = index;
+    m
+}
+
+/// The RTM_NEWADDR / RTM_DELADDR body for `a` on interface `index` (IFA_ADDRESS and
+/// IFA_LOCAL, plus IFA_BROADCAST for IPv4 prefixes shorter than /31).
+pub(crate) fn address_message(index: u32, a: &Address) -> AddressMessage {
+    match a.local.addr() {
+        IpAddr::V4(v4) => AddressMessageBuilder::<Ipv4Addr>::new()
+            .index(index)
+            .address(v4, a.local.prefix_len())
+            .build(),
+        IpAddr::V6(v6) => AddressMessageBuilder::<Ipv6Addr>::new()
+            .index(index)
+            .address(v6, a.local.prefix_len())
+            .build(),
+    }
+}
+
 /// RTM_SETLINK: up/down and MTU.
 pub(crate) async fn set_link(
     h: &Handle,
@@ -221,19 +255,19 @@ pub(crate) async fn set_link(
     mtu: Option<u32>,
 ) -> Result<(), NlError> {
     let idx = link_index(h, name).await?;
-    let b = LinkUnspec::new_with_index(idx);
-    let b = if up { b.up() } else { b.down() };
-    let b = match mtu {
-        Some(m) => b.mtu(m),
-        None => b,
-    };
-    h.link().set(b.build()).execute().await.map_err(rt_err)
+    let msg = set_link_message(idx, up, mtu);
+    h.link().set(msg).execute().await.map_err(rt_err)
 }
 
 /// RTM_DELLINK.
 pub(crate) async fn del_link(h: &Handle, name: &str) -> Result<(), NlError> {
     let idx = link_index(h, name).await?;
-    h.link().del(idx).execute().await.map_err(rt_err)
+    let msg = del_link_message(idx);
+    h.link()
+        .del_with_message(msg)
+        .execute()
+        .await
+        .map_err(rt_err)
 }
 
 /// RTM_NEWADDR.
@@ -258,24 +292,13 @@ fn address_from(m: &AddressMessage) -> Option<IpNet> {
     IpNet::new(local.or(addr)?, m.header.prefix_len).ok()
 }
 
-/// RTM_DELADDR (EADDRNOTAVAIL if the address is not on the link).
+/// RTM_DELADDR, the same body as the add (as `ip address del` sends it): the kernel finds
+/// the address by interface, IFA_LOCAL and prefix length, and answers EADDRNOTAVAIL if the
+/// address is not on the link.
 pub(crate) async fn del_address(h: &Handle, a: &Address) -> Result<(), NlError> {
     let idx = link_index(h, &a.link).await?;
-    let msgs: Vec<AddressMessage> = h
-        .address()
-        .get()
-        .set_link_index_filter(idx)
-        .execute()
-        .try_collect()
-        .await
-        .map_err(rt_err)?;
-    let found = msgs
-        .into_iter()
-        .find(|m| m.header.index == idx && address_from(m) == Some(a.local));
-    match found {
-        Some(m) => h.address().del(m).execute().await.map_err(rt_err),
-        None => Err(NlError::errno(Errno(99))),
-    }
+    let msg = address_message(idx, a);
+    h.address().del(msg).execute().await.map_err(rt_err)
 }
 
 /// All interface addresses.

@@ -57,3 +57,12 @@ cap route-metric RTM_NEWROUTE ip route add 10.2.0.0/16 dev ipsec7 proto 240 metr
 cap route-multipath RTM_NEWROUTE ip route add 10.3.0.0/16 proto 240 metric 50 \
     nexthop dev ipsec7 weight 1 nexthop dev ipsec8 weight 2
 cap route-del RTM_DELROUTE ip route del 10.2.0.0/16 table main metric 100
+cap sa-update XFRM_MSG_UPDSA ip xfrm state update src 192.0.2.1 dst 198.51.100.1 proto esp spi 0x1001 \
+    reqid 7 mode tunnel replay-window 32 flag af-unspec aead 'rfc4106(gcm(aes))' $KA 128 if_id 7
+cap link-vti RTM_NEWLINK ip link add vti9 type vti local 192.0.2.1 remote 198.51.100.1 ikey 7 okey 7
+cap link-up RTM_NEWLINK ip link set dev ipsec7 up
+cap link-down-mtu RTM_NEWLINK ip link set dev ipsec7 down mtu 1400
+cap link-del RTM_DELLINK ip link del dev ipsec7
+cap addr-add RTM_NEWADDR ip address add 169.254.10.1/30 dev ipsec7
+cap addr-add6 RTM_NEWADDR ip address add fd00:7::1/126 dev ipsec7
+cap addr-del RTM_DELADDR ip address del 169.254.10.1/30 dev ipsec7
