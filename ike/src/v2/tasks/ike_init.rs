@@ -228,6 +228,8 @@ pub fn respond(
         }),
     ];
     p.extend(notifies(ctx, &sa));
+    // RFC 7296 1.2: HDR, SAr1, KEr, Nr, [CERTREQ] when we authenticate with certificates.
+    p.extend(crate::v2::auth_sig::init_certreq(cfg.cert.as_ref()));
     ctx.respond(&mut sa, ExchangeType::IKE_SA_INIT, h.message_id, p);
     Some(sa)
 }
