@@ -176,6 +176,61 @@ pub fn dn_eq(a: &[u8], b: &[u8]) -> bool {
         })
 }
 
+/// DER of one tag-length-value (X.690 8.1.3 definite length).
+fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag];
+    let n = body.len();
+    if n < 0x80 {
+        v.push(n as u8);
+    } else {
+        let len = n.to_be_bytes();
+        let skip = len.iter().take_while(|b| **b == 0).count();
+        let octets = len.get(skip..).unwrap_or_default();
+        v.push(0x80 | octets.len() as u8);
+        v.extend_from_slice(octets);
+    }
+    v.extend_from_slice(body);
+    v
+}
+
+/// A DN written as text (`C=CH, O=Example, CN=gw.example`, RDNs in encoding order, one
+/// attribute each) as a DER Name for ID_DER_ASN1_DN (RFC 7296 3.5). Known attributes: C, ST,
+/// L, O, OU, CN, serialNumber, DC, E/emailAddress. Escapes and multi-valued RDNs are refused.
+pub fn dn_from_text(text: &str) -> Option<Vec<u8>> {
+    const STR_UTF8: u8 = 0x0c;
+    const STR_PRINTABLE: u8 = 0x13;
+    const STR_IA5: u8 = 0x16;
+    let mut rdns = Vec::new();
+    for part in text.split(',') {
+        let (k, v) = part.split_once('=')?;
+        let (k, v) = (k.trim(), v.trim());
+        if v.is_empty() || v.contains(['\\', '+', '"']) {
+            return None;
+        }
+        let (oid, tag): (&[u8], u8) = match k.to_ascii_uppercase().as_str() {
+            "C" => (&[0x55, 0x04, 0x06], STR_PRINTABLE),
+            "ST" => (&[0x55, 0x04, 0x08], STR_UTF8),
+            "L" => (&[0x55, 0x04, 0x07], STR_UTF8),
+            "O" => (&[0x55, 0x04, 0x0a], STR_UTF8),
+            "OU" => (&[0x55, 0x04, 0x0b], STR_UTF8),
+            "CN" => (&[0x55, 0x04, 0x03], STR_UTF8),
+            "SERIALNUMBER" => (&[0x55, 0x04, 0x05], STR_PRINTABLE),
+            "DC" => (
+                &[0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19],
+                STR_IA5,
+            ),
+            "E" | "EMAILADDRESS" => (
+                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01],
+                STR_IA5,
+            ),
+            _ => return None,
+        };
+        let atv = tlv(0x30, &[tlv(0x06, oid), tlv(tag, v.as_bytes())].concat());
+        rdns.extend(tlv(0x31, &atv));
+    }
+    Some(tlv(0x30, &rdns))
+}
+
 /// An identity in an operator's words: the address, name or DN text.
 pub fn id_words(id: &Identification) -> String {
     match id {
@@ -224,6 +279,24 @@ mod tests {
         assert!(!certifies(LEAF, &Identification::DerAsn1Dn(other.clone())));
         assert!(!dn_eq(&dn, &other));
         assert!(id_words(&Identification::DerAsn1Dn(dn)).contains('='));
+    }
+
+    #[test]
+    fn dn_text_encodes_to_an_equal_name() {
+        // tests/fixtures/pki/make.sh: the leaf's subject is built from these attributes; its
+        // DER uses UTF8String/PrintableString as OpenSSL chose, compared semantically.
+        let leaf = parse(LEAF).unwrap();
+        let text = leaf.subject().to_string();
+        let der = dn_from_text(&text).unwrap();
+        assert!(dn_eq(&der, leaf.subject().as_raw()), "{text}");
+        assert!(name(&der).is_some());
+        assert_eq!(dn_from_text("CN=a+b"), None);
+        assert_eq!(dn_from_text("XX=a"), None);
+        assert_eq!(dn_from_text("gw.example"), None);
+        // Long values take the long length form (X.690 8.1.3.5).
+        let long = dn_from_text(&format!("CN={}", "a".repeat(300))).unwrap();
+        assert_eq!(&long[..2], &[0x30, 0x82]);
+        assert!(name(&long).is_some());
     }
 
     #[test]
