@@ -99,6 +99,31 @@ fn ecdsa_p256_both_sides_establish() {
 }
 
 #[test]
+fn responder_asks_for_certificates_in_ike_sa_init() {
+    use ike::wire::v2::{ExchangeType, Message, Payload};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s2 = seen.clone();
+    let mut p = pair(west(), east());
+    p.hook = Box::new(move |side, t, _| {
+        if let Ok(m) = Message::parse(&t.bytes) {
+            // RFC 7296 1.2: HDR, SAr1, KEr, Nr, [CERTREQ] with our CA's SPKI SHA-1 (3.7).
+            let certreq = m
+                .payloads
+                .iter()
+                .any(|p| matches!(p, Payload::CertReq(r) if r.authorities.len() == 20));
+            if side == Side::B && m.header.exchange_type == ExchangeType::IKE_SA_INIT && certreq {
+                s2.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Verdict::Deliver
+    });
+    p.initiate();
+    assert_up(&p);
+    assert_eq!(seen.load(Ordering::Relaxed), 1);
+}
+
+#[test]
 fn ecdsa_with_dn_identities_and_ip_identities() {
     // local_id = the certificate's subject DN (ID_DER_ASN1_DN) on west, its IP SAN on east.
     let (w, e) = (west(), east());
