@@ -1,18 +1,24 @@
 //! Site → engine configuration: turns each tunnel of a validated `policy::Site` into an
-//! `ike::config::ConnectionConfig`, reading `psk_file`s on the way.
+//! `ike::config::ConnectionConfig`, reading `psk_file`s and certificate / key / CA PEM files
+//! on the way.
 //!
 //! Tunnel n (in the order [`crate::plan::plan`] numbers them for reqid / if_id) gets the
 //! engine handle `TunnelRef(n)`, so the daemon finds a tunnel's kernel identity by index.
-//! Never logs or prints a PSK; errors name the file, never its contents. No kernel, no
-//! sockets: only the `psk_file` read goes to the filesystem (through the caller's reader).
+//! Never logs or prints a PSK or private key; errors name the file, never its contents. No
+//! kernel, no sockets: only file reads go to the filesystem (through the caller's reader), and
+//! certificate validity is checked against [`SystemClock`], the daemon's wall clock.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use ike::config::{
-    cidr_ts, ConnectionConfig, DpdAction, EspProposal, IkeProposal, StartupAction, TunnelRef,
+    cidr_ts, CertAuth, ConnectionConfig, DpdAction, EspProposal, IkeProposal, StartupAction,
+    TunnelRef, WallClock,
 };
 use ike::crypto::{DhGroup, EncrAlg, IntegAlg, PrfAlg, Secret};
+use ike::v2::auth_cert::{dn_from_text, CertLoadError};
 use ike::wire::v2::Identification;
 use policy::{Auth, Encryption, Integrity, Site};
 
@@ -37,6 +43,16 @@ pub enum MapError {
     PskFile {
         connection: String,
         tunnel: String,
+        path: String,
+        reason: String,
+    },
+    /// A certificate, key or CA file could not be read or is not usable.
+    #[error("{connection}/{tunnel}: {what} {path}: {reason}")]
+    CertFile {
+        connection: String,
+        tunnel: String,
+        /// `cert`, `key` or `ca`.
+        what: &'static str,
         path: String,
         reason: String,
     },
@@ -75,6 +91,7 @@ pub fn map_site(
             if !t.options.ike_versions.contains(&policy::IkeVersion::Ikev2) {
                 return Err(err_unsupported("IKEv1"));
             }
+            let mut cert = None;
             let psk = match &t.auth {
                 Auth::Psk(p) => Secret::from_slice(p.expose()),
                 Auth::PskFile(path) => {
@@ -89,7 +106,11 @@ pub fn map_site(
                         .map_err(|e| fail(format!("invalid key ({e})")))?;
                     Secret::from_slice(p.expose())
                 }
-                Auth::Cert { .. } => return Err(err_unsupported("certificate authentication")),
+                Auth::Cert { cert: c, key, ca } => {
+                    cert = Some(load_cert(&cn, &tn, c, key, ca.as_deref(), read)?);
+                    // Never used: certificate authentication replaces the PSK.
+                    Secret::from_slice(&[])
+                }
             };
             let mut cfg = ConnectionConfig::new(
                 TunnelRef(index as u64),
@@ -99,6 +120,17 @@ pub fn map_site(
             );
             cfg.local_id = identification(&t.local_id);
             cfg.remote_id = Some(identification(&t.remote_id));
+            if let (Some(c), Auth::Cert { cert: path, .. }) = (&cert, &t.auth) {
+                (cfg.local_id, cfg.remote_id) =
+                    cert_ids(t, c).map_err(|reason| MapError::CertFile {
+                        connection: cn.clone(),
+                        tunnel: tn.clone(),
+                        what: "cert",
+                        path: path.clone(),
+                        reason,
+                    })?;
+            }
+            cfg.cert = cert;
             let o = &t.options;
             cfg.ike_proposals = ike_proposals(&o.phase1);
             cfg.esp_proposals = esp_proposals(&o.phase2);
@@ -138,6 +170,97 @@ pub fn map_site(
         }
     }
     Ok(out)
+}
+
+/// The daemon's wall clock for certificate validity (the engine never reads one itself).
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock;
+
+impl WallClock for SystemClock {
+    fn unix_time(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+}
+
+/// Reads and checks the certificate, key and CA files of one tunnel.
+fn load_cert(
+    cn: &str,
+    tn: &str,
+    cert: &str,
+    key: &str,
+    ca: Option<&str>,
+    read: &dyn Fn(&str) -> std::io::Result<String>,
+) -> Result<CertAuth, MapError> {
+    let fail = |what: &'static str, path: &str, reason: String| MapError::CertFile {
+        connection: cn.to_owned(),
+        tunnel: tn.to_owned(),
+        what,
+        path: path.to_owned(),
+        reason,
+    };
+    let Some(ca) = ca else {
+        return Err(fail(
+            "ca",
+            "(not set)",
+            "certificate authentication needs `ca`, the CA bundle the peer's certificate \
+             must chain to (no system trust store is used)"
+                .into(),
+        ));
+    };
+    let cert_pem = read(cert).map_err(|e| fail("cert", cert, e.to_string()))?;
+    // The key's contents never reach an error: only the I/O error or the loader's reason.
+    let key_pem = read(key).map_err(|e| fail("key", key, e.to_string()))?;
+    let ca_pem = read(ca).map_err(|e| fail("ca", ca, e.to_string()))?;
+    CertAuth::from_pem(&cert_pem, &key_pem, &ca_pem, Arc::new(SystemClock)).map_err(|e| match e {
+        CertLoadError::Cert(r) => fail("cert", cert, r),
+        CertLoadError::Key(r) => fail("key", key, r),
+        CertLoadError::Ca(r) => fail("ca", ca, r),
+    })
+}
+
+/// An ID string of a certificate tunnel: a DN (`C=.., O=.., CN=..`) becomes ID_DER_ASN1_DN,
+/// anything else as in [`identification`].
+fn cert_identification(s: &str) -> Result<Identification, String> {
+    if s.contains('=') {
+        return dn_from_text(s)
+            .map(Identification::DerAsn1Dn)
+            .ok_or_else(|| {
+                format!(
+                    "identity {s:?} is not a DN this build can encode (e.g. \"O=Example, CN=gw\")"
+                )
+            });
+    }
+    Ok(identification(s))
+}
+
+/// Local and remote identities with certificates. A `local_id` left at its default (the local
+/// address) that the certificate does not name becomes the certificate's subject DN (what
+/// strongSwan and libreswan also default to); a `remote_id` left at its default (the remote
+/// address) accepts any identity the peer's certificate certifies, since the CA vouches for
+/// it. An explicit `local_id` must be certified by our own certificate.
+fn cert_ids(
+    t: &policy::site::Tunnel,
+    c: &CertAuth,
+) -> Result<(Identification, Option<Identification>), String> {
+    let default_local = t.local_id == t.local.to_string();
+    let mut local = cert_identification(&t.local_id)?;
+    if !c.certifies(&local) {
+        if !default_local {
+            return Err(format!(
+                "local_id {} is not in the certificate (subjectAltName or subject DN)",
+                t.local_id
+            ));
+        }
+        local = Identification::DerAsn1Dn(c.subject_dn().ok_or("certificate has no subject")?);
+    }
+    let remote = if t.remote_id == t.remote.to_string() {
+        None
+    } else {
+        Some(cert_identification(&t.remote_id)?)
+    };
+    Ok((local, remote))
 }
 
 fn secs(s: u32) -> Duration {
@@ -283,6 +406,132 @@ mod tests {
         let e = map_site(&site, &plan, &|_| Ok("0bad".into())).unwrap_err();
         assert!(matches!(e, MapError::PskFile { .. }));
         assert!(!e.to_string().contains("0bad"));
+    }
+
+    /// The certificate example with ike's test PKI (ike/tests/fixtures/cert/README.md).
+    fn read_cert_fixture(path: &str) -> std::io::Result<String> {
+        let name = path.rsplit('/').next().unwrap_or_default();
+        std::fs::read_to_string(format!(
+            "{}/ike/tests/fixtures/cert/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+    }
+
+    fn cert_site(edit: &dyn Fn(String) -> String) -> Site {
+        let src = edit(include_str!("../examples/west-cert.yaml").to_owned());
+        policy::load(&src, "west-cert.yaml").unwrap()
+    }
+
+    #[test]
+    fn certificate_tunnel_maps_with_its_ids() {
+        let site = cert_site(&|s| s);
+        let plan = crate::plan::plan(&site);
+        let m = map_site(&site, &plan, &read_cert_fixture).unwrap();
+        let c = &m[0].config;
+        let cert = c.cert.as_ref().unwrap();
+        assert_eq!(cert.chain.len(), 1);
+        assert_eq!(cert.trusted_cas.len(), 1);
+        assert_eq!(c.local_id, Identification::Fqdn("west.example".into()));
+        assert_eq!(
+            c.remote_id,
+            Some(Identification::Fqdn("east.example".into()))
+        );
+        assert!(!format!("{c:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn certificate_default_ids_are_subject_dn_and_any_certified_peer() {
+        let site = cert_site(&|s| {
+            s.replace("        local_id: west.example\n", "")
+                .replace("        remote_id: east.example\n", "")
+        });
+        let plan = crate::plan::plan(&site);
+        let m = map_site(&site, &plan, &read_cert_fixture).unwrap();
+        let c = &m[0].config;
+        // 192.0.2.1 is in west.pem's subjectAltName, so the address default is kept.
+        assert_eq!(
+            c.local_id,
+            Identification::Ipv4("192.0.2.1".parse().unwrap())
+        );
+        assert_eq!(c.remote_id, None);
+        // With an address the certificate does not name, the subject DN is used.
+        let site = cert_site(&|s| {
+            s.replace("        local_id: west.example\n", "")
+                .replace("local: 192.0.2.1", "local: 192.0.2.9")
+        });
+        let m = map_site(&site, &crate::plan::plan(&site), &read_cert_fixture).unwrap();
+        let dn = m[0].config.cert.as_ref().unwrap().subject_dn().unwrap();
+        assert_eq!(m[0].config.local_id, Identification::DerAsn1Dn(dn));
+    }
+
+    #[test]
+    fn certificate_dn_ids_and_uncertified_local_id() {
+        let site = cert_site(&|s| {
+            s.replace(
+                "local_id: west.example",
+                "local_id: \"O=xfrmd test, CN=west.example\"",
+            )
+            .replace(
+                "remote_id: east.example",
+                "remote_id: \"O=xfrmd test, CN=east.example\"",
+            )
+        });
+        let m = map_site(&site, &crate::plan::plan(&site), &read_cert_fixture).unwrap();
+        assert!(matches!(m[0].config.local_id, Identification::DerAsn1Dn(_)));
+        assert!(matches!(
+            m[0].config.remote_id,
+            Some(Identification::DerAsn1Dn(_))
+        ));
+        let site = cert_site(&|s| s.replace("local_id: west.example", "local_id: north.example"));
+        let e = map_site(&site, &crate::plan::plan(&site), &read_cert_fixture).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("local_id north.example is not in the certificate"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("/etc/xfrmd/certs/west.pem"), "{e}");
+    }
+
+    #[test]
+    fn certificate_file_errors_name_the_file_and_never_the_key() {
+        let site = cert_site(&|s| s);
+        let plan = crate::plan::plan(&site);
+        let e = map_site(&site, &plan, &|p| {
+            if p.ends_with("key.pem") {
+                Err(std::io::Error::other("denied"))
+            } else {
+                read_cert_fixture(p)
+            }
+        })
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("key /etc/xfrmd/private/west.key.pem: denied"),
+            "{e}"
+        );
+        // The other peer's key: parses, but does not belong to the certificate.
+        let e = map_site(&site, &plan, &|p| {
+            read_cert_fixture(&p.replace("west.key.pem", "east.key.pem"))
+        })
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("west.key.pem") && text.contains("does not belong"),
+            "{text}"
+        );
+        assert!(!text.contains("PRIVATE"), "{text}");
+        let e = map_site(&site, &plan, &|p| {
+            if p.ends_with("ca.pem") {
+                Ok("not pem".into())
+            } else {
+                read_cert_fixture(p)
+            }
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("ca /etc/xfrmd/certs/ca.pem"), "{e}");
+        let site = cert_site(&|s| s.replace("          ca: /etc/xfrmd/certs/ca.pem\n", ""));
+        let e = map_site(&site, &crate::plan::plan(&site), &read_cert_fixture).unwrap_err();
+        assert!(e.to_string().contains("needs `ca`"), "{e}");
     }
 
     #[test]

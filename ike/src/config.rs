@@ -2,12 +2,15 @@
 //! proposals, traffic selectors, lifetimes, DPD, startup and retransmission policy).
 //!
 //! Plain data with defaults taken from the requirements checklist (REQUIREMENTS.md §2); the
-//! daemon builds these from the YAML site description. Nothing here parses files, validates
-//! ranges against operator policy, or holds a key outside a [`Secret`].
+//! daemon builds these from the YAML site description. Nothing here reads files or clocks,
+//! validates ranges against operator policy, or holds a key outside a [`Secret`] or a
+//! [`PrivateKey`] (whose `Debug` prints `<redacted>`).
 
+use crate::crypto::sign::PrivateKey;
 use crate::crypto::{DhGroup, EncrAlg, IntegAlg, PrfAlg, Secret};
 use crate::wire::v2::{Identification, TrafficSelector};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Opaque tunnel id chosen by the daemon (it maps it to an XFRM reqid / if_id).
@@ -86,7 +89,10 @@ pub struct ConnectionConfig {
     pub remote_id: Option<Identification>,
     /// Send IDr in IKE_AUTH requests (RFC 7296 2.9: optional).
     pub send_idr: bool,
+    /// Pre-shared key (RFC 7296 2.15); used when `cert` is `None`.
     pub psk: Secret,
+    /// Certificate authentication (RFC 7296 3.6-3.8, RFC 7427) instead of the PSK.
+    pub cert: Option<CertAuth>,
     /// In local preference order; the responder chooses by this order.
     pub ike_proposals: Vec<IkeProposal>,
     pub esp_proposals: Vec<EspProposal>,
@@ -128,6 +134,7 @@ impl ConnectionConfig {
             remote_id: None,
             send_idr: false,
             psk,
+            cert: None,
             ike_proposals: vec![IkeProposal {
                 encr: EncrAlg::AesGcm16 { key_bits: 256 },
                 prf: PrfAlg::HmacSha384,
@@ -155,6 +162,57 @@ impl ConnectionConfig {
             fragmentation_mtu: Some(1280),
             reinitiate_on_delete: false,
         }
+    }
+}
+
+/// Wall-clock time for certificate validity checks (RFC 5280 4.1.2.5). The engine never reads
+/// the system clock itself: the daemon injects one that does, tests a fixed one.
+pub trait WallClock: Send + Sync + core::fmt::Debug {
+    /// Seconds since the Unix epoch.
+    fn unix_time(&self) -> i64;
+}
+
+/// A clock that always reads the same time (tests, `xfrmd check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedClock(pub i64);
+
+impl WallClock for FixedClock {
+    fn unix_time(&self) -> i64 {
+        self.0
+    }
+}
+
+/// Certificate authentication of one connection: our chain, our private key, the CAs the
+/// peer's certificate must chain to, and the clock validity is checked against.
+#[derive(Clone)]
+pub struct CertAuth {
+    /// DER certificates to send as CERT payloads: ours first (RFC 7296 3.6: the first one
+    /// carries the key that verifies AUTH), then intermediates.
+    pub chain: Vec<Vec<u8>>,
+    /// The private key of `chain[0]`.
+    pub key: Arc<PrivateKey>,
+    /// DER trust anchors for the peer's certificate (also announced in CERTREQ, 3.7).
+    pub trusted_cas: Vec<Vec<u8>>,
+    pub clock: Arc<dyn WallClock>,
+}
+
+impl core::fmt::Debug for CertAuth {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CertAuth")
+            .field("chain", &self.chain.len())
+            .field("key", &"<redacted>")
+            .field("trusted_cas", &self.trusted_cas.len())
+            .finish()
+    }
+}
+
+/// Two configurations are the same tunnel when certificates, CAs and the key's public half
+/// agree; the clock is not part of a tunnel's identity.
+impl PartialEq for CertAuth {
+    fn eq(&self, o: &Self) -> bool {
+        self.chain == o.chain
+            && self.trusted_cas == o.trusted_cas
+            && self.key.public_key() == o.key.public_key()
     }
 }
 

@@ -76,6 +76,11 @@ pub enum SigScheme {
     EcdsaP256Sha256Der,
     /// ECDSA P-384/SHA-384, DER signature (RFC 7427).
     EcdsaP384Sha384Der,
+    /// ECDSA P-256 with SHA-384, DER (RFC 7427 allows any announced hash with a key; libreswan
+    /// signs with the strongest hash both sides announced).
+    EcdsaP256Sha384Der,
+    /// ECDSA P-384 with SHA-256, DER (RFC 7427).
+    EcdsaP384Sha256Der,
 }
 
 /// Verify `sig` over `msg` with `public_key` in ring's format: for RSA the DER RSAPublicKey
@@ -98,6 +103,8 @@ pub fn verify_signature(
         SigScheme::EcdsaP384Sha384Fixed => &signature::ECDSA_P384_SHA384_FIXED,
         SigScheme::EcdsaP256Sha256Der => &signature::ECDSA_P256_SHA256_ASN1,
         SigScheme::EcdsaP384Sha384Der => &signature::ECDSA_P384_SHA384_ASN1,
+        SigScheme::EcdsaP256Sha384Der => &signature::ECDSA_P256_SHA384_ASN1,
+        SigScheme::EcdsaP384Sha256Der => &signature::ECDSA_P384_SHA256_ASN1,
     };
     signature::UnparsedPublicKey::new(alg, public_key)
         .verify(msg, sig)

@@ -60,9 +60,16 @@ pub fn scheme_for(alg_id_der: &[u8], key: &CertPublicKey) -> Option<SigScheme> {
     } else if *oid == OID_PKCS1_SHA512WITHRSA {
         SigScheme::RsaPkcs1Sha512
     } else if *oid == OID_SIG_ECDSA_WITH_SHA256 {
-        SigScheme::EcdsaP256Sha256Der
+        // RFC 7427 3: the hash is the AlgorithmIdentifier's, the curve the certificate's.
+        match key {
+            CertPublicKey::EcP384(_) => SigScheme::EcdsaP384Sha256Der,
+            _ => SigScheme::EcdsaP256Sha256Der,
+        }
     } else if *oid == OID_SIG_ECDSA_WITH_SHA384 {
-        SigScheme::EcdsaP384Sha384Der
+        match key {
+            CertPublicKey::EcP256(_) => SigScheme::EcdsaP256Sha384Der,
+            _ => SigScheme::EcdsaP384Sha384Der,
+        }
     } else if *oid == OID_PKCS1_RSASSAPSS {
         let SignatureAlgorithm::RSASSA_PSS(params) = SignatureAlgorithm::try_from(&alg).ok()?
         else {
@@ -126,7 +133,16 @@ mod tests {
             scheme_for(&h(ECDSA_SHA256), &p256),
             Some(SigScheme::EcdsaP256Sha256Der)
         );
-        assert_eq!(scheme_for(&h(ECDSA_SHA256), &p384), None);
+        // Any hash with either curve (RFC 7427 3), through ring's cross-hash verifiers.
+        assert_eq!(
+            scheme_for(&h(ECDSA_SHA256), &p384),
+            Some(SigScheme::EcdsaP384Sha256Der)
+        );
+        assert_eq!(
+            scheme_for(&h(ECDSA_SHA384), &p256),
+            Some(SigScheme::EcdsaP256Sha384Der)
+        );
+        assert_eq!(scheme_for(&h(ECDSA_SHA256), &rsa), None);
         assert_eq!(
             scheme_for(&h(ECDSA_SHA384), &p384),
             Some(SigScheme::EcdsaP384Sha384Der)

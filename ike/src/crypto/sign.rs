@@ -91,7 +91,10 @@ pub fn alg_id_for(scheme: SigScheme) -> Option<&'static [u8]> {
         SigScheme::EcdsaP384Sha384Der => Some(ALG_ID_ECDSA_SHA384),
         SigScheme::RsaPkcs1Sha1
         | SigScheme::EcdsaP256Sha256Fixed
-        | SigScheme::EcdsaP384Sha384Fixed => None,
+        | SigScheme::EcdsaP384Sha384Fixed
+        // Verified only: we sign each curve with its matching hash.
+        | SigScheme::EcdsaP256Sha384Der
+        | SigScheme::EcdsaP384Sha256Der => None,
     }
 }
 

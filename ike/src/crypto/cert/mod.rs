@@ -141,8 +141,14 @@ impl CertPublicKey {
                     | RsaPssSha384
                     | RsaPssSha512
             ),
-            CertPublicKey::EcP256(_) => matches!(scheme, EcdsaP256Sha256Fixed | EcdsaP256Sha256Der),
-            CertPublicKey::EcP384(_) => matches!(scheme, EcdsaP384Sha384Fixed | EcdsaP384Sha384Der),
+            CertPublicKey::EcP256(_) => matches!(
+                scheme,
+                EcdsaP256Sha256Fixed | EcdsaP256Sha256Der | EcdsaP256Sha384Der
+            ),
+            CertPublicKey::EcP384(_) => matches!(
+                scheme,
+                EcdsaP384Sha384Fixed | EcdsaP384Sha384Der | EcdsaP384Sha256Der
+            ),
         }
     }
 

@@ -50,12 +50,11 @@ fn notifies(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<Payload> {
             vec![],
         )));
     }
+    // RFC 7427 4: only hashes we can verify with every key type. SHA2-512 is left out: ring
+    // has no ECDSA-P-256/SHA-512 verifier, and libreswan signs with the strongest hash both
+    // sides announced.
     v.push(Payload::Notify(NotifyPayload::signature_hash_algorithms(
-        &[
-            HashAlgorithm::SHA2_256,
-            HashAlgorithm::SHA2_384,
-            HashAlgorithm::SHA2_512,
-        ],
+        &[HashAlgorithm::SHA2_256, HashAlgorithm::SHA2_384],
     )));
     v
 }
@@ -228,6 +227,8 @@ pub fn respond(
         }),
     ];
     p.extend(notifies(ctx, &sa));
+    // RFC 7296 1.2: HDR, SAr1, KEr, Nr, [CERTREQ] when we authenticate with certificates.
+    p.extend(crate::v2::auth_sig::init_certreq(cfg.cert.as_ref()));
     ctx.respond(&mut sa, ExchangeType::IKE_SA_INIT, h.message_id, p);
     Some(sa)
 }
