@@ -43,6 +43,7 @@ run_verb() {
                 restart)
                     # Stop the host's daemon, render its configs again (with any @set values)
                     # and start it.
+                    mkdir -p "$RUNROOT/$h" "$LOGDIR/$h"
                     ike_shutdown "$h" "$impl" || return 1
                     ike_render "$SCENARIO_DIR/hosts/$h/$impl" "$RUNROOT/$h/conf" "$h"
                     "ike_${impl}_start" "$h" ;;
