@@ -18,6 +18,9 @@ mod reload_tests;
 #[cfg(test)]
 mod restart_tests;
 mod routing;
+mod spis;
+#[cfg(test)]
+mod spis_tests;
 mod status;
 #[cfg(test)]
 mod tests;
@@ -40,6 +43,7 @@ pub use kernel::TunnelBinding;
 pub use probe::{ProbeConfig, Prober};
 pub use reload::{ReloadError, ReloadSummary};
 pub use routing::ProbeRequest;
+pub use spis::{KernelSpis, LarvalSpis, SharedKernel, SpiBinding};
 use status::TunnelState;
 
 /// One configured tunnel as the core tracks it.
@@ -82,6 +86,8 @@ pub struct Daemon<K: KernelBackend, T: Transport> {
     probes_out: VecDeque<ProbeRequest>,
     /// Observability hook: activity records for the shell (issue 8).
     activity: crate::activity::Recorder,
+    /// Larval SAs of the kernel SPI source (none with a counter source).
+    larval: LarvalSpis,
 }
 
 impl<K: KernelBackend, T: Transport> Daemon<K, T> {
@@ -123,6 +129,40 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             decision,
             probes_out: VecDeque::new(),
             activity: crate::activity::Recorder::default(),
+            larval: LarvalSpis::default(),
+        }
+    }
+
+    /// The larval SAs the engine's SPI source ([`KernelSpis`]) leaves: inbound SAs on those
+    /// SPIs are installed with `UpdateSa`, and the ones never completed are deleted.
+    pub fn set_larval_spis(&mut self, larval: LarvalSpis) {
+        larval.set_bindings(self.spi_bindings());
+        self.larval = larval;
+    }
+
+    /// Each tunnel's addresses and kernel tags, for [`KernelSpis`].
+    pub fn spi_bindings(&self) -> Vec<SpiBinding> {
+        self.tunnels
+            .iter()
+            .map(|t| SpiBinding {
+                local: t.local,
+                remote: t.remote,
+                reqid: t.binding.reqid,
+                mark: t.binding.mark,
+            })
+            .collect()
+    }
+
+    /// Deletes larval SAs: those of a failed exchange between `pair` (src, dst) and those
+    /// older than `spis::LARVAL_TTL`.
+    fn sweep_larval(&mut self, now: Instant, pair: Option<(IpAddr, IpAddr)>) {
+        for id in self.larval.drain(now, pair) {
+            let op = KernelOp::DelSa(id);
+            match self.kernel.apply(&op) {
+                Ok(()) => tracing::info!(op = %op, "larval SA removed (SPI never used)"),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => tracing::warn!(op = %op, error = %e, "larval SA removal failed"),
+            }
         }
     }
 
@@ -211,6 +251,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.endpoint.handle_timeout(now);
         self.drive(now);
+        self.sweep_larval(now, None);
         self.probe_timeouts(now);
         self.adopt_timeouts(now);
         self.refresh_health(now);
@@ -222,6 +263,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             self.endpoint.poll_timeout(),
             self.routing_timeout(),
             self.adopt_timeout(),
+            self.larval.deadline(),
         ]
         .into_iter()
         .flatten()
@@ -324,6 +366,9 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
 
     /// Graceful stop, second half: remove every kernel object we own.
     pub fn flush(&mut self) -> Result<Vec<KernelOp>, KernelError> {
+        for id in self.larval.drain_all() {
+            let _ = self.kernel.apply(&KernelOp::DelSa(id));
+        }
         let ops = xfrm::flush_owned(&mut self.kernel, &self.plan.ownership)?;
         tracing::info!(ops = ops.len(), "kernel objects removed");
         Ok(ops)
@@ -379,6 +424,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 break;
             }
         }
+        self.larval.stamp(now);
         self.refresh_health(now);
     }
 
@@ -392,8 +438,30 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             tracing::warn!(tunnel = tunnel.0, "kernel command for an unknown tunnel");
             return;
         };
-        let op = kernel::op(cmd, &binding);
-        match self.kernel.apply(&op) {
+        let mut op = kernel::op(cmd, &binding);
+        match (cmd, op) {
+            // An SPI from ALLOCSPI: complete its larval SA (NEWSA would get EEXIST).
+            (KernelCommand::InstallChildSa { dst, spi, .. }, KernelOp::AddSa(sa))
+                if self.larval.take(*dst, *spi) =>
+            {
+                op = KernelOp::UpdateSa(sa);
+            }
+            (KernelCommand::DeleteChildSa { dst, spi, .. }, o) => {
+                self.larval.take(*dst, *spi);
+                op = o;
+            }
+            (_, o) => op = o,
+        }
+        let mut result = self.kernel.apply(&op);
+        if let (Err(e), KernelOp::UpdateSa(sa)) = (&result, &op) {
+            if e.is_not_found() {
+                // The kernel expired the larval SA (xfrm_acq_expires) before the exchange ended.
+                tracing::debug!(tunnel = %self.label(i), spi = sa.spi, "larval SA gone, adding");
+                op = KernelOp::AddSa(sa.clone());
+                result = self.kernel.apply(&op);
+            }
+        }
+        match result {
             Ok(()) => tracing::info!(tunnel = %self.label(i), op = %op, "kernel"),
             Err(e) if e.is_not_found() && is_delete(&op) => {
                 tracing::debug!(tunnel = %self.label(i), op = %op, "already gone")
@@ -503,6 +571,20 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
     }
 
     fn event(&mut self, now: Instant, ev: ike::v2::Event) {
+        // A failed exchange or a closed IKE SA never completes the SPIs it allocated.
+        if let ike::v2::Event::NegotiationFailed {
+            tunnel: Some(t), ..
+        }
+        | ike::v2::Event::IkeSaClosed { tunnel: t, .. } = &ev
+        {
+            let pair = self
+                .tunnels
+                .get(usize::try_from(t.0).unwrap_or(usize::MAX))
+                .map(|t| (t.remote, t.local));
+            if pair.is_some() {
+                self.sweep_larval(now, pair);
+            }
+        }
         let label = status::event_tunnel(&ev).map(|t| self.label(t.0 as usize));
         status::log_event(label.as_deref().unwrap_or("-"), &ev);
         let Some(tref) = status::event_tunnel(&ev) else {
