@@ -18,6 +18,8 @@ mod reload_tests;
 #[cfg(test)]
 mod restart_tests;
 mod routing;
+#[cfg(test)]
+mod span_tests;
 mod spis;
 #[cfg(test)]
 mod spis_tests;
@@ -242,6 +244,20 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
 
     /// Network input: one IKE message.
     pub fn handle_datagram(&mut self, now: Instant, d: &crate::transport::Datagram) {
+        // The IKE header starts with the initiator's SPI (RFC 7296 3.1; the IKEv1 initiator
+        // cookie likewise): every line logged for this message carries it and the tunnel.
+        let spi_i = d
+            .payload
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes);
+        let tunnel = self
+            .tunnels
+            .iter()
+            .position(|t| !t.removed && t.remote == d.remote.ip() && t.local == d.local.ip())
+            .map_or_else(|| "-".to_owned(), |i| self.label(i));
+        let span = ike_span(&tunnel, spi_i);
+        let _in_span = span.enter();
         self.endpoint
             .handle_datagram(now, d.local, d.remote, &d.payload);
         self.drive(now);
@@ -395,6 +411,22 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .collect()
     }
 
+    /// A span for work outside a datagram's span (timers, control requests, kernel events);
+    /// inside one, no second span (the datagram's already names the IKE SA).
+    fn own_span(&self, tunnel: Option<TunnelRef>, spi_i: Option<u64>) -> tracing::Span {
+        if tracing::Span::current()
+            .metadata()
+            .is_some_and(|m| m.name() == "ike_sa")
+        {
+            return tracing::Span::none();
+        }
+        let label = tunnel.map_or_else(
+            || "-".to_owned(),
+            |t| self.label(usize::try_from(t.0).unwrap_or(usize::MAX)),
+        );
+        ike_span(&label, spi_i)
+    }
+
     fn label(&self, i: usize) -> String {
         self.tunnels
             .get(i)
@@ -414,10 +446,20 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             }
             while let Some(cmd) = self.endpoint.poll_command() {
                 progress = true;
+                let span = self.own_span(command_tunnel(&cmd), None);
+                let _in_span = span.enter();
                 self.command(&cmd);
             }
             while let Some(ev) = self.endpoint.poll_event() {
                 progress = true;
+                let spi_i = match &ev {
+                    ike::v2::Event::IkeSaEstablished { spi_i, .. }
+                    | ike::v2::Event::IkeSaClosed { spi_i, .. } => Some(*spi_i),
+                    ike::v2::Event::IkeSaRekeyed { new_spi_i, .. } => Some(*new_spi_i),
+                    _ => None,
+                };
+                let span = self.own_span(status::event_tunnel(&ev), spi_i);
+                let _in_span = span.enter();
                 self.event(now, ev);
             }
             if !progress {
@@ -499,6 +541,21 @@ fn obs_facts(t: &TunnelEntry) -> crate::activity::Facts<'_> {
         nat_t_detected: t.state.nat,
         ike_phase1_state: t.state.phase1_state,
         ike_phase2_state: t.state.phase2_state,
+    }
+}
+
+/// The span of one IKE SA's work (DESIGN §5): `ike_sa{tunnel=west/t1 spi_i=...}`.
+fn ike_span(tunnel: &str, spi_i: Option<u64>) -> tracing::Span {
+    match spi_i {
+        Some(s) => tracing::info_span!("ike_sa", tunnel = %tunnel, spi_i = %format!("{s:016x}")),
+        None => tracing::info_span!("ike_sa", tunnel = %tunnel),
+    }
+}
+
+fn command_tunnel(cmd: &KernelCommand) -> Option<TunnelRef> {
+    match cmd {
+        KernelCommand::InstallChildSa { tunnel, .. }
+        | KernelCommand::DeleteChildSa { tunnel, .. } => Some(*tunnel),
     }
 }
 
