@@ -55,35 +55,56 @@ fn ike_transforms(p: &IkeProposal) -> Vec<Transform> {
     t
 }
 
+/// The transforms of ONE proposal offering every combination of `fam`'s values, or None when
+/// `fam` is not exactly all those combinations (the peer could pick one we did not configure).
+fn ike_product(fam: &[IkeProposal]) -> Option<Vec<Transform>> {
+    let encrs = distinct(fam, |p| p.encr);
+    let prfs = distinct(fam, |p| p.prf);
+    let integs = distinct(fam, |p| if p.encr.is_aead() { None } else { p.integ });
+    let dhs = distinct(fam, |p| p.dh);
+    // All entries carry an INTEG, or none does (AEAD): a mix cannot be one proposal.
+    let uniform = integs.iter().all(Option::is_some) || integs == [None];
+    let combos = encrs.len() * prfs.len() * integs.len() * dhs.len();
+    if !uniform || combos != distinct(fam, |p| *p).len() {
+        return None;
+    }
+    let mut t: Vec<Transform> = encrs.iter().map(|e| encr_t(*e)).collect();
+    t.extend(prfs.iter().map(|p| Transform::prf(PrfId(p.id()))));
+    t.extend(
+        integs
+            .iter()
+            .flatten()
+            .map(|i| Transform::integ(IntegId(i.id()))),
+    );
+    t.extend(dhs.iter().map(|g| Transform::dh(DhId(g.id()))));
+    Some(t)
+}
+
 /// The IKE SA offer. Each family (AEAD / non-AEAD) becomes ONE proposal carrying every
 /// configured transform of each type (RFC 7296 3.3: the responder picks one of each type)
-/// when the configured entries are exactly all combinations of those transforms; otherwise
-/// (an explicit list of suites) one proposal per entry, so the peer can never pick a
-/// combination we did not configure. `spi` is empty in IKE_SA_INIT and the new SPI (8 octets)
-/// in an IKE rekey (RFC 7296 3.3.1).
+/// when the configured entries are exactly all combinations of those transforms; else, when
+/// the PRF is tied to the integrity algorithm (a site's integrity list names both), one such
+/// proposal per (PRF, integrity) pair; otherwise (an explicit list of suites) one proposal per
+/// entry, so the peer can never pick a combination we did not configure. `spi` is empty in
+/// IKE_SA_INIT and the new SPI (8 octets) in an IKE rekey (RFC 7296 3.3.1).
 pub fn ike_offer(props: &[IkeProposal], spi: &[u8]) -> SaPayload {
     let mut proposals = Vec::new();
     for fam in families(props, |p| p.encr.is_aead()) {
-        let encrs = distinct(&fam, |p| p.encr);
-        let prfs = distinct(&fam, |p| p.prf);
-        let integs = distinct(&fam, |p| if p.encr.is_aead() { None } else { p.integ });
-        let dhs = distinct(&fam, |p| p.dh);
-        let combos = encrs.len() * prfs.len() * integs.len() * dhs.len();
-        // All entries carry an INTEG, or none does (AEAD): a mix cannot be one proposal.
-        let uniform = integs.iter().all(Option::is_some) || integs == [None];
-        let transforms: Vec<Vec<Transform>> = if uniform && combos == distinct(&fam, |p| *p).len() {
-            let mut t: Vec<Transform> = encrs.iter().map(|e| encr_t(*e)).collect();
-            t.extend(prfs.iter().map(|p| Transform::prf(PrfId(p.id()))));
-            t.extend(
-                integs
-                    .iter()
-                    .flatten()
-                    .map(|i| Transform::integ(IntegId(i.id()))),
-            );
-            t.extend(dhs.iter().map(|g| Transform::dh(DhId(g.id()))));
+        let transforms: Vec<Vec<Transform>> = if let Some(t) = ike_product(&fam) {
             vec![t]
         } else {
-            fam.iter().map(ike_transforms).collect()
+            let by_pair: Option<Vec<Vec<Transform>>> = distinct(&fam, |p| (p.prf, p.integ))
+                .into_iter()
+                .map(|k| {
+                    let part: Vec<IkeProposal> = fam
+                        .iter()
+                        .filter(|p| (p.prf, p.integ) == k)
+                        .copied()
+                        .collect();
+                    ike_product(&part)
+                })
+                .collect();
+            by_pair.unwrap_or_else(|| fam.iter().map(ike_transforms).collect())
         };
         proposals.extend(transforms.into_iter().map(|transforms| Proposal {
             num: 0,
@@ -371,6 +392,42 @@ mod tests {
             assert_eq!(ids(p, TransformType::DH), vec![20, 14, 31]);
         }
         // Every configured combination is still acceptable in the reply.
+        for l in &props {
+            let reply = ike_offer(std::slice::from_ref(l), &[]);
+            assert_eq!(accept_ike(&reply, &props).unwrap().0, *l);
+        }
+    }
+
+    #[test]
+    fn prf_tied_to_integrity_gives_one_proposal_per_pair() {
+        // What a site's lists yield: the PRF follows the integrity algorithm.
+        let mut props = Vec::new();
+        for encr in [GCM256, CBC256, CBC128] {
+            for (integ, prf) in [
+                (IntegAlg::HmacSha384_192, PrfAlg::HmacSha384),
+                (IntegAlg::HmacSha256_128, PrfAlg::HmacSha256),
+            ] {
+                for dh in [DhGroup::Ecp384, DhGroup::Modp2048] {
+                    let integ = (!encr.is_aead()).then_some(integ);
+                    props.push(IkeProposal {
+                        encr,
+                        prf,
+                        integ,
+                        dh,
+                    });
+                }
+            }
+        }
+        let sa = ike_offer(&props, &[]);
+        // AEAD: one proposal (no INTEG, both PRFs); non-AEAD: one per (PRF, INTEG) pair.
+        assert_eq!(sa.proposals.len(), 3);
+        assert_eq!(ids(&sa.proposals[0], TransformType::PRF), vec![6, 5]);
+        for (p, prf, integ) in [(&sa.proposals[1], 6, 13), (&sa.proposals[2], 5, 12)] {
+            assert_eq!(ids(p, TransformType::ENCR), vec![12, 12]);
+            assert_eq!(ids(p, TransformType::PRF), vec![prf]);
+            assert_eq!(ids(p, TransformType::INTEG), vec![integ]);
+            assert_eq!(ids(p, TransformType::DH), vec![20, 14]);
+        }
         for l in &props {
             let reply = ike_offer(std::slice::from_ref(l), &[]);
             assert_eq!(accept_ike(&reply, &props).unwrap().0, *l);
