@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ike::crypto::CryptoProvider;
-use ike::v2::{Instant, SequentialSpis};
+use ike::v2::Instant;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use tracing_subscriber::fmt::format::Writer;
@@ -134,6 +134,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
     rt.block_on(async move {
         let kernel = xfrm::NetlinkKernel::new().map_err(|e| err("netlink", e))?;
         let kernel_events = kernel.event_notify();
+        // One netlink handle for the core and the SPI source (ALLOCSPI).
+        let kernel = crate::daemon::SharedKernel::new(kernel);
+        let larval = crate::daemon::LarvalSpis::default();
         let udp = match UdpTransport::bind(&UdpConfig::default()) {
             Ok(u) => u,
             Err(e) => {
@@ -146,13 +149,9 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             }
         };
         let udp = Arc::new(udp);
-        // Inbound SPIs start at a time-derived point so a restarted daemon does not reuse
-        // the SPIs of SAs a peer may still hold (RFC 4303 2.1: 1..=255 are reserved).
-        let seed = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .subsec_nanos();
-        let spis = SequentialSpis(0xc000_0000 | (seed & 0x0fff_ff00));
+        // Inbound SPIs come from the kernel (XFRM_MSG_ALLOCSPI): unique among every SA on
+        // the host, ours of a previous run and other IPsec daemons' included.
+        let spis = crate::daemon::KernelSpis::new(kernel.clone(), larval.clone());
         let mut d = Daemon::new(
             &site,
             plan,
@@ -163,6 +162,7 @@ pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
             Box::new(spis),
         );
         d.set_config_path(origin.clone());
+        d.set_larval_spis(larval);
         let epoch = tokio::time::Instant::now();
         let now = move || Instant(epoch.elapsed());
         d.start(now()).map_err(|e| err("kernel reconcile", e))?;

@@ -30,6 +30,30 @@ wait_for() {
     done
 }
 
+# ike_shutdown HOST IMPL: stop HOST's IKE daemon (SIGTERM, as an operator would; xfrmd sends its
+# DELETEs and removes its kernel objects) and wait until it is gone (10 s at most).
+ike_shutdown() {
+    local h="$1" comm p i=0
+    case "$2" in
+        xfrmd) comm=xfrmd ;;
+        libreswan) comm=pluto ;;
+        strongswan) comm=charon ;;
+        *) echo "no daemon known for $2"; return 1 ;;
+    esac
+    local pids=()
+    for p in $(ip netns pids "$h"); do
+        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$comm" ] && pids+=("$p")
+    done
+    [ ${#pids[@]} -gt 0 ] && kill -TERM "${pids[@]}" 2>/dev/null
+    while [ ${#pids[@]} -gt 0 ] && kill -0 "${pids[@]}" 2>/dev/null; do
+        i=$((i + 1))
+        [ "$i" -gt 100 ] && { echo "$comm on $h did not stop"; return 1; }
+        sleep 0.1
+    done
+    rm -f "$RUNROOT/$h/xfrmd.sock" "$RUNROOT/$h/charon.vici" "$(ike_libreswan_ctl "$h")"
+    echo "$comm on $h stopped"
+}
+
 # ---- strongSwan ---------------------------------------------------------------------------
 
 ike_strongswan_uri() { echo "unix://$RUNROOT/$1/charon.vici"; }
@@ -77,7 +101,7 @@ ike_libreswan_start() {
     ipsec initnss --nssdir "$run/nss" >/dev/null 2>&1
     ip netns exec "$h" unshare -m sh -c "mount -t tmpfs none /run && exec ipsec pluto \
         --config $run/conf/ipsec.conf --nofork --stderrlog --rundir $run/run \
-        --nssdir $run/nss --dumpdir $run/run" > "$log/pluto.log" 2>&1 &
+        --nssdir $run/nss --dumpdir $run/run" >> "$log/pluto.log" 2>&1 &
     wait_for "$(ike_libreswan_ctl "$h")" 20 || { echo "pluto on $h did not open its control socket"; return 1; }
     ip netns exec "$h" ipsec whack --ctlsocket "$(ike_libreswan_ctl "$h")" --listen
 }
@@ -110,7 +134,7 @@ ike_xfrmd_start() {
         echo "this xfrmd build has no 'run' command yet"; return 1
     fi
     ip netns exec "$h" "$XFRMD" run --config "$run/conf/site.yaml" \
-        --control "$run/xfrmd.sock" > "$log/xfrmd.log" 2>&1 &
+        --control "$run/xfrmd.sock" >> "$log/xfrmd.log" 2>&1 &
     wait_for "$run/xfrmd.sock" 20 || { echo "xfrmd on $h did not open its control socket"; return 1; }
 }
 

@@ -40,6 +40,13 @@ run_verb() {
                     mkdir -p "$RUNROOT/$h" "$LOGDIR/$h"
                     ike_render "$SCENARIO_DIR/hosts/$h/$impl" "$RUNROOT/$h/conf" "$h"
                     "ike_${impl}_start" "$h" ;;
+                restart)
+                    # Stop the host's daemon, render its configs again (with any @set values)
+                    # and start it.
+                    mkdir -p "$RUNROOT/$h" "$LOGDIR/$h"
+                    ike_shutdown "$h" "$impl" || return 1
+                    ike_render "$SCENARIO_DIR/hosts/$h/$impl" "$RUNROOT/$h/conf" "$h"
+                    "ike_${impl}_start" "$h" ;;
                 wait-established)
                     local name="$1" secs="${2:-30}" i=0
                     until "ike_${impl}_established" "$h" "$name" > "$LOGDIR/$h/last-status.txt" 2>&1; do
@@ -91,6 +98,19 @@ table ip lab_nat {
 NFT
             ;;
         sleep) sleep "$1" ;;
+        set)
+            # @set VAR=VALUE...: change scenario variables for the steps that follow (a later
+            # `@ike start`/`@ike restart` renders the host's configs with them). Values hold no
+            # spaces (`_` conventions as in expect.env).
+            local kv
+            for kv in "$@"; do
+                printf -v "${kv%%=*}" '%s' "${kv#*=}"
+                case " $SCENARIO_VARS " in *" ${kv%%=*} "*) ;; *) SCENARIO_VARS="$SCENARIO_VARS ${kv%%=*}" ;; esac
+                echo "set $kv"
+            done ;;
+        skip)
+            # @skip REASON...: record a SKIP result (a check this lab cannot run, and why).
+            result SKIP "$(basename "$SCENARIO_DIR"): $*" >&3 ;;
         ping-start)
             # @ping-start NAME DST [INTERVAL]: a timestamped ping from this host in the
             # background (default every 20 ms) until @ping-gap NAME stops it.
@@ -180,6 +200,8 @@ run_step() {
 run_scenario() {
     SCENARIO_DIR="$1"
     local name; name=$(basename "$1")
+    # fd 3: the console, for results recorded from inside a step (@skip).
+    exec 3>&1
     LOGDIR="$LABOUT/$name"
     rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
     local before_fail; before_fail=$(grep -c '^FAIL' "$RESULTS" 2>/dev/null || true)

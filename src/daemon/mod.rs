@@ -21,6 +21,11 @@ mod reload_tests;
 #[cfg(test)]
 mod restart_tests;
 mod routing;
+#[cfg(test)]
+mod span_tests;
+mod spis;
+#[cfg(test)]
+mod spis_tests;
 mod status;
 #[cfg(test)]
 mod tests;
@@ -43,6 +48,7 @@ pub use kernel::TunnelBinding;
 pub use probe::{ProbeConfig, Prober};
 pub use reload::{ReloadError, ReloadSummary};
 pub use routing::ProbeRequest;
+pub use spis::{KernelSpis, LarvalSpis, SharedKernel, SpiBinding};
 use status::TunnelState;
 
 /// One configured tunnel as the core tracks it.
@@ -89,6 +95,8 @@ pub struct Daemon<K: KernelBackend, T: Transport> {
     activity: crate::activity::Recorder,
     /// When inbound ESP counters are next read for DPD (esp_liveness.rs).
     esp_check_at: Option<Instant>,
+    /// Larval SAs of the kernel SPI source (none with a counter source).
+    larval: LarvalSpis,
 }
 
 impl<K: KernelBackend, T: Transport> Daemon<K, T> {
@@ -131,6 +139,40 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             probes_out: VecDeque::new(),
             activity: crate::activity::Recorder::default(),
             esp_check_at: None,
+            larval: LarvalSpis::default(),
+        }
+    }
+
+    /// The larval SAs the engine's SPI source ([`KernelSpis`]) leaves: inbound SAs on those
+    /// SPIs are installed with `UpdateSa`, and the ones never completed are deleted.
+    pub fn set_larval_spis(&mut self, larval: LarvalSpis) {
+        larval.set_bindings(self.spi_bindings());
+        self.larval = larval;
+    }
+
+    /// Each tunnel's addresses and kernel tags, for [`KernelSpis`].
+    pub fn spi_bindings(&self) -> Vec<SpiBinding> {
+        self.tunnels
+            .iter()
+            .map(|t| SpiBinding {
+                local: t.local,
+                remote: t.remote,
+                reqid: t.binding.reqid,
+                mark: t.binding.mark,
+            })
+            .collect()
+    }
+
+    /// Deletes larval SAs: those of a failed exchange between `pair` (src, dst) and those
+    /// older than `spis::LARVAL_TTL`.
+    fn sweep_larval(&mut self, now: Instant, pair: Option<(IpAddr, IpAddr)>) {
+        for id in self.larval.drain(now, pair) {
+            let op = KernelOp::DelSa(id);
+            match self.kernel.apply(&op) {
+                Ok(()) => tracing::info!(op = %op, "larval SA removed (SPI never used)"),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => tracing::warn!(op = %op, error = %e, "larval SA removal failed"),
+            }
         }
     }
 
@@ -209,6 +251,20 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
 
     /// Network input: one IKE message.
     pub fn handle_datagram(&mut self, now: Instant, d: &crate::transport::Datagram) {
+        // The IKE header starts with the initiator's SPI (RFC 7296 3.1; the IKEv1 initiator
+        // cookie likewise): every line logged for this message carries it and the tunnel.
+        let spi_i = d
+            .payload
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes);
+        let tunnel = self
+            .tunnels
+            .iter()
+            .position(|t| !t.removed && t.remote == d.remote.ip() && t.local == d.local.ip())
+            .map_or_else(|| "-".to_owned(), |i| self.label(i));
+        let span = ike_span(&tunnel, spi_i);
+        let _in_span = span.enter();
         self.endpoint
             .handle_datagram(now, d.local, d.remote, &d.payload);
         self.drive(now);
@@ -220,6 +276,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         self.esp_liveness(now);
         self.endpoint.handle_timeout(now);
         self.drive(now);
+        self.sweep_larval(now, None);
         self.probe_timeouts(now);
         self.adopt_timeouts(now);
         self.refresh_health(now);
@@ -232,6 +289,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             self.routing_timeout(),
             self.adopt_timeout(),
             self.esp_liveness_timeout(),
+            self.larval.deadline(),
         ]
         .into_iter()
         .flatten()
@@ -334,6 +392,9 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
 
     /// Graceful stop, second half: remove every kernel object we own.
     pub fn flush(&mut self) -> Result<Vec<KernelOp>, KernelError> {
+        for id in self.larval.drain_all() {
+            let _ = self.kernel.apply(&KernelOp::DelSa(id));
+        }
         let ops = xfrm::flush_owned(&mut self.kernel, &self.plan.ownership)?;
         tracing::info!(ops = ops.len(), "kernel objects removed");
         Ok(ops)
@@ -360,6 +421,22 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             .collect()
     }
 
+    /// A span for work outside a datagram's span (timers, control requests, kernel events);
+    /// inside one, no second span (the datagram's already names the IKE SA).
+    fn own_span(&self, tunnel: Option<TunnelRef>, spi_i: Option<u64>) -> tracing::Span {
+        if tracing::Span::current()
+            .metadata()
+            .is_some_and(|m| m.name() == "ike_sa")
+        {
+            return tracing::Span::none();
+        }
+        let label = tunnel.map_or_else(
+            || "-".to_owned(),
+            |t| self.label(usize::try_from(t.0).unwrap_or(usize::MAX)),
+        );
+        ike_span(&label, spi_i)
+    }
+
     fn label(&self, i: usize) -> String {
         self.tunnels
             .get(i)
@@ -379,16 +456,27 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             }
             while let Some(cmd) = self.endpoint.poll_command() {
                 progress = true;
+                let span = self.own_span(command_tunnel(&cmd), None);
+                let _in_span = span.enter();
                 self.command(&cmd);
             }
             while let Some(ev) = self.endpoint.poll_event() {
                 progress = true;
+                let spi_i = match &ev {
+                    ike::v2::Event::IkeSaEstablished { spi_i, .. }
+                    | ike::v2::Event::IkeSaClosed { spi_i, .. } => Some(*spi_i),
+                    ike::v2::Event::IkeSaRekeyed { new_spi_i, .. } => Some(*new_spi_i),
+                    _ => None,
+                };
+                let span = self.own_span(status::event_tunnel(&ev), spi_i);
+                let _in_span = span.enter();
                 self.event(now, ev);
             }
             if !progress {
                 break;
             }
         }
+        self.larval.stamp(now);
         self.refresh_health(now);
     }
 
@@ -402,8 +490,30 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             tracing::warn!(tunnel = tunnel.0, "kernel command for an unknown tunnel");
             return;
         };
-        let op = kernel::op(cmd, &binding);
-        match self.kernel.apply(&op) {
+        let mut op = kernel::op(cmd, &binding);
+        match (cmd, op) {
+            // An SPI from ALLOCSPI: complete its larval SA (NEWSA would get EEXIST).
+            (KernelCommand::InstallChildSa { dst, spi, .. }, KernelOp::AddSa(sa))
+                if self.larval.take(*dst, *spi) =>
+            {
+                op = KernelOp::UpdateSa(sa);
+            }
+            (KernelCommand::DeleteChildSa { dst, spi, .. }, o) => {
+                self.larval.take(*dst, *spi);
+                op = o;
+            }
+            (_, o) => op = o,
+        }
+        let mut result = self.kernel.apply(&op);
+        if let (Err(e), KernelOp::UpdateSa(sa)) = (&result, &op) {
+            if e.is_not_found() {
+                // The kernel expired the larval SA (xfrm_acq_expires) before the exchange ended.
+                tracing::debug!(tunnel = %self.label(i), spi = sa.spi, "larval SA gone, adding");
+                op = KernelOp::AddSa(sa.clone());
+                result = self.kernel.apply(&op);
+            }
+        }
+        match result {
             Ok(()) => tracing::info!(tunnel = %self.label(i), op = %op, "kernel"),
             Err(e) if e.is_not_found() && op.is_delete() => {
                 tracing::debug!(tunnel = %self.label(i), op = %op, "already gone")
@@ -441,6 +551,21 @@ fn obs_facts(t: &TunnelEntry) -> crate::activity::Facts<'_> {
         nat_t_detected: t.state.nat,
         ike_phase1_state: t.state.phase1_state,
         ike_phase2_state: t.state.phase2_state,
+    }
+}
+
+/// The span of one IKE SA's work (DESIGN §5): `ike_sa{tunnel=west/t1 spi_i=...}`.
+fn ike_span(tunnel: &str, spi_i: Option<u64>) -> tracing::Span {
+    match spi_i {
+        Some(s) => tracing::info_span!("ike_sa", tunnel = %tunnel, spi_i = %format!("{s:016x}")),
+        None => tracing::info_span!("ike_sa", tunnel = %tunnel),
+    }
+}
+
+fn command_tunnel(cmd: &KernelCommand) -> Option<TunnelRef> {
+    match cmd {
+        KernelCommand::InstallChildSa { tunnel, .. }
+        | KernelCommand::DeleteChildSa { tunnel, .. } => Some(*tunnel),
     }
 }
 
@@ -502,6 +627,20 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
     }
 
     fn event(&mut self, now: Instant, ev: ike::v2::Event) {
+        // A failed exchange or a closed IKE SA never completes the SPIs it allocated.
+        if let ike::v2::Event::NegotiationFailed {
+            tunnel: Some(t), ..
+        }
+        | ike::v2::Event::IkeSaClosed { tunnel: t, .. } = &ev
+        {
+            let pair = self
+                .tunnels
+                .get(usize::try_from(t.0).unwrap_or(usize::MAX))
+                .map(|t| (t.remote, t.local));
+            if pair.is_some() {
+                self.sweep_larval(now, pair);
+            }
+        }
         let label = status::event_tunnel(&ev).map(|t| self.label(t.0 as usize));
         status::log_event(label.as_deref().unwrap_or("-"), &ev);
         let Some(tref) = status::event_tunnel(&ev) else {

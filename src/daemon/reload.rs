@@ -148,6 +148,8 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         self.decision = policy::decide(&plan.compiled, &self.health, &self.decision, now.0);
         plan.desired.routes = decided_routes(&self.decision, &plan.compiled.interfaces);
         self.plan = plan;
+        // SPIs allocated from now on carry the new tunnels' reqids and marks.
+        self.larval.set_bindings(self.spi_bindings());
         self.drive(now);
         let ops = self.reconcile()?;
         tracing::info!(ops = ops.len(), "{summary}");

@@ -11,7 +11,7 @@ use super::Daemon;
 use crate::control::{PhaseState, Request, Response};
 use crate::transport::{Ports, SimNetwork, SimTransport};
 
-const WEST: &str = r#"
+pub(super) const WEST: &str = r#"
 site: { name: west, networks: [10.1.0.0/16] }
 connections:
   east:
@@ -34,7 +34,7 @@ connections:
         phase2_dh_groups: [19]
 "#;
 
-const EAST: &str = r#"
+pub(super) const EAST: &str = r#"
 site: { name: east, networks: [10.2.0.0/16] }
 connections:
   west:
