@@ -178,3 +178,52 @@ fn dpd_restart_reinitiates() {
     assert!(s.iter().any(|s| s.established && s.spi_i != old), "{s:?}");
     assert_eq!(p.ka.count(Direction::Inbound), 1);
 }
+
+/// RFC 7296 2.25.1: a Child SA rekey crossing the peer's Delete of that Child SA, in both
+/// delivery orders. Whatever survives, both kernels agree: every outbound SA has its inbound
+/// twin on the other side, no SA is left without its partner, at most one pair remains, and
+/// the IKE SA stays up.
+#[test]
+fn child_rekey_crossing_a_delete_leaves_consistent_kernels() {
+    for delay_delete in [false, true] {
+        let mut p = Pair::suite(gcm128_sha256_x25519());
+        p.initiate();
+        let a_in = p.ka.sas.keys().find(|k| k.0 == 0).unwrap().1;
+        let b_in = p.kb.sas.keys().find(|k| k.0 == 0).unwrap().1;
+        if delay_delete {
+            // A's rekey request leaves first, B's Delete is delivered after it.
+            p.hook = Box::new(|side, _, _| {
+                if side == Side::B {
+                    Verdict::Delay
+                } else {
+                    Verdict::Deliver
+                }
+            });
+        }
+        p.a.expire(p.now, a_in, false);
+        p.b.expire(p.now, b_in, true);
+        p.run_until_idle();
+        p.hook = Box::new(|_, _, _| Verdict::Deliver);
+        p.run_for(Duration::from_secs(60));
+        assert!(p.established(), "IKE SA stays ({delay_delete})");
+        assert!(
+            p.ea.iter()
+                .any(|e| matches!(e, Event::ChildSaRekeying { .. })),
+            "A started its rekey"
+        );
+        // The crossed Child SA is gone on both sides (deleted, or replaced by the rekey).
+        assert!(p.kb.get(Direction::Inbound, b_in).is_none(), "{:?}", p.eb);
+        assert!(p.ka.get(Direction::Inbound, a_in).is_none(), "{:?}", p.ea);
+        assert_keys_match(&p);
+        for k in [&p.ka, &p.kb] {
+            assert_eq!(
+                k.count(Direction::Inbound),
+                k.count(Direction::Outbound),
+                "half pairs left ({delay_delete}): {:?}",
+                k.sas.keys()
+            );
+            assert!(k.count(Direction::Inbound) <= 1, "{:?}", k.sas.keys());
+        }
+        assert_eq!(p.ka.sas.len(), p.kb.sas.len());
+    }
+}
