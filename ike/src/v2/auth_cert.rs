@@ -7,17 +7,14 @@
 //! material into an error message (key errors only name the PEM problem or ring's reason).
 
 use crate::config::{CertAuth, WallClock};
-use crate::crypto::cert::public_key_of;
+use crate::crypto::cert::{public_key_of, rdn_eq};
 use crate::crypto::sign::PrivateKey;
 use crate::wire::v2::Identification;
 use std::net::IpAddr;
 use std::sync::Arc;
 use x509_parser::{
-    certificate::X509Certificate,
-    extensions::GeneralName,
-    pem::Pem,
-    prelude::FromDer,
-    x509::{AttributeTypeAndValue, X509Name},
+    certificate::X509Certificate, extensions::GeneralName, pem::Pem, prelude::FromDer,
+    x509::X509Name,
 };
 
 fn parse(der: &[u8]) -> Option<X509Certificate<'_>> {
@@ -147,18 +144,6 @@ fn name(der: &[u8]) -> Option<X509Name<'_>> {
     }
 }
 
-fn atv_eq(a: &AttributeTypeAndValue<'_>, b: &AttributeTypeAndValue<'_>) -> bool {
-    if a.attr_type() != b.attr_type() {
-        return false;
-    }
-    match (a.as_str(), b.as_str()) {
-        // RFC 5280 7.1 (simplified RFC 4518 preparation): case and outer spaces ignored, so
-        // a PrintableString and a UTF8String of the same text are equal.
-        (Ok(x), Ok(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
-        _ => a.as_slice() == b.as_slice(),
-    }
-}
-
 /// Whether two DER Names are the same DN (same RDN sequence, attribute values compared as
 /// in RFC 5280 7.1 for the common string types). Octet-equal Names are always equal.
 pub fn dn_eq(a: &[u8], b: &[u8]) -> bool {
@@ -169,11 +154,7 @@ pub fn dn_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     };
     let (ra, rb): (Vec<_>, Vec<_>) = (a.iter().collect(), b.iter().collect());
-    ra.len() == rb.len()
-        && ra.iter().zip(&rb).all(|(x, y)| {
-            let (x, y): (Vec<_>, Vec<_>) = (x.iter().collect(), y.iter().collect());
-            x.len() == y.len() && x.iter().all(|p| y.iter().any(|q| atv_eq(p, q)))
-        })
+    ra.len() == rb.len() && ra.iter().zip(&rb).all(|(x, y)| rdn_eq(x, y))
 }
 
 /// DER of one tag-length-value (X.690 8.1.3 definite length).

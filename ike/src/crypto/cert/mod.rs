@@ -12,6 +12,7 @@
 //! module never reads a clock.
 
 mod names;
+pub(crate) use names::rdn_eq;
 mod path;
 mod rules;
 

@@ -174,7 +174,8 @@ fn dn_within(name: &X509Name<'_>, constraint: &X509Name<'_>) -> bool {
     c.len() <= n.len() && c.iter().zip(&n).all(|(a, b)| rdn_eq(a, b))
 }
 
-fn rdn_eq(a: &RelativeDistinguishedName<'_>, b: &RelativeDistinguishedName<'_>) -> bool {
+/// Two RDNs hold the same attributes (in any order), values compared as [`atv_eq`] does.
+pub(crate) fn rdn_eq(a: &RelativeDistinguishedName<'_>, b: &RelativeDistinguishedName<'_>) -> bool {
     let a: Vec<&AttributeTypeAndValue<'_>> = a.iter().collect();
     let b: Vec<&AttributeTypeAndValue<'_>> = b.iter().collect();
     a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| atv_eq(x, y)))
@@ -185,6 +186,8 @@ fn atv_eq(a: &AttributeTypeAndValue<'_>, b: &AttributeTypeAndValue<'_>) -> bool 
         return false;
     }
     match (a.as_str(), b.as_str()) {
+        // RFC 5280 7.1 (simplified RFC 4518 preparation): case and outer spaces ignored, so
+        // a PrintableString and a UTF8String of the same text are equal.
         (Ok(x), Ok(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
         _ => a.as_slice() == b.as_slice(),
     }
