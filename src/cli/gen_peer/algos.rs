@@ -128,40 +128,38 @@ fn ordered(list: &[Encryption], mut props: Vec<String>) -> String {
 
 /// swanctl `proposals` for IKE: one classic and one AEAD proposal, comma separated.
 pub fn swan_ike<L>(p: &Phase<L>) -> String {
-    let dh: Vec<&str> = p.dh_groups.iter().filter_map(|g| swan_dh(*g)).collect();
-    let (classic, aead) = split(&p.encryption);
-    let mut props = Vec::new();
-    if !classic.is_empty() {
-        let mut w: Vec<&str> = classic.iter().map(|e| swan_encr(*e)).collect();
-        w.extend(p.integrity.iter().map(|i| swan_integ(*i)));
-        w.extend(dh.iter().copied());
-        props.push(dedup(w).join("-"));
-    }
-    if !aead.is_empty() {
-        let mut w: Vec<&str> = aead.iter().map(|e| swan_encr(*e)).collect();
-        w.extend(p.integrity.iter().map(|i| swan_prf(*i)));
-        w.extend(dh.iter().copied());
-        props.push(dedup(w).join("-"));
-    }
-    ordered(&p.encryption, props)
+    swan_proposals(p, Some(swan_prf), None)
 }
 
 /// swanctl `esp_proposals`: ciphers, integrity (classic only), the PFS groups, `noesn`.
 pub fn swan_esp<L>(p: &Phase<L>) -> String {
+    swan_proposals(p, None, Some("noesn"))
+}
+
+/// The classic and the AEAD proposal of `p` in swanctl syntax: ciphers, then the integrity
+/// names (for AEAD, `aead_integ` of each integrity when given, e.g. the PRFs of IKE), the DH
+/// groups and `tail`.
+fn swan_proposals<L>(
+    p: &Phase<L>,
+    aead_integ: Option<fn(Integrity) -> &'static str>,
+    tail: Option<&'static str>,
+) -> String {
     let dh: Vec<&str> = p.dh_groups.iter().filter_map(|g| swan_dh(*g)).collect();
     let (classic, aead) = split(&p.encryption);
     let mut props = Vec::new();
-    if !classic.is_empty() {
-        let mut w: Vec<&str> = classic.iter().map(|e| swan_encr(*e)).collect();
-        w.extend(p.integrity.iter().map(|i| swan_integ(*i)));
+    for (ciphers, integ) in [
+        (classic, Some(swan_integ as fn(Integrity) -> &'static str)),
+        (aead, aead_integ),
+    ] {
+        if ciphers.is_empty() {
+            continue;
+        }
+        let mut w: Vec<&str> = ciphers.iter().map(|e| swan_encr(*e)).collect();
+        if let Some(f) = integ {
+            w.extend(p.integrity.iter().map(|i| f(*i)));
+        }
         w.extend(dh.iter().copied());
-        w.push("noesn");
-        props.push(dedup(w).join("-"));
-    }
-    if !aead.is_empty() {
-        let mut w: Vec<&str> = aead.iter().map(|e| swan_encr(*e)).collect();
-        w.extend(dh.iter().copied());
-        w.push("noesn");
+        w.extend(tail);
         props.push(dedup(w).join("-"));
     }
     ordered(&p.encryption, props)
