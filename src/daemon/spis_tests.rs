@@ -8,7 +8,7 @@ use ike::crypto::CryptoProvider;
 use ike::v2::Instant;
 use xfrm::{KernelOp, MemoryKernel};
 
-use super::tests::{EAST, WEST};
+use super::tests::{run, EAST, WEST};
 use super::{Daemon, KernelSpis, LarvalSpis, SharedKernel};
 use crate::transport::{Ports, SimNetwork, SimTransport};
 
@@ -35,22 +35,6 @@ fn daemon(yaml: &str, net: &SimNetwork) -> (SpiDaemon, Shared) {
     );
     d.set_larval_spis(larval);
     (d, kernel)
-}
-
-fn run(a: &mut SpiDaemon, b: &mut SpiDaemon, start: Instant, secs: u64) -> Instant {
-    let mut now = start;
-    let end = start + Duration::from_secs(secs);
-    while now < end {
-        for d in [&mut *a, &mut *b] {
-            d.handle_transport(now);
-            if d.poll_timeout().is_some_and(|t| t <= now) {
-                d.handle_timeout(now);
-            }
-            d.handle_kernel_events(now);
-        }
-        now = now + Duration::from_millis(10);
-    }
-    now
 }
 
 #[test]

@@ -90,7 +90,12 @@ pub(super) fn daemon_on(
 }
 
 /// Runs both daemons on a virtual clock for `secs` seconds in 10 ms steps.
-fn run(a: &mut SimDaemon, b: &mut SimDaemon, start: Instant, secs: u64) -> Instant {
+pub(super) fn run<K: xfrm::KernelBackend>(
+    a: &mut Daemon<K, SimTransport>,
+    b: &mut Daemon<K, SimTransport>,
+    start: Instant,
+    secs: u64,
+) -> Instant {
     let mut now = start;
     let end = start + Duration::from_secs(secs);
     while now < end {
