@@ -253,25 +253,38 @@ mod tests {
         }
     }
 
+    /// Endpoints at `x` and `y` with an IKE SA established between them (a initiated).
+    fn established(x: &str, y: &str, now: Instant) -> (Endpoint, Endpoint) {
+        let (mut a, mut b) = (endpoint(x, y, 1), endpoint(y, x, 2));
+        assert!(a.initiate(now, TunnelRef(1)));
+        shuttle(&mut a, &mut b, now);
+        assert!(a.sas.values().next().unwrap().is_established());
+        (a, b)
+    }
+
+    /// An INFORMATIONAL request on `a`'s IKE SA, `ahead` Message IDs past the next one.
+    fn informational(a: &Endpoint, ahead: u32, payloads: Vec<Payload>) -> Vec<u8> {
+        let sa = a.sas.values().next().unwrap();
+        let id = sa.next_msg_id + ahead;
+        sa.encode(
+            &a.provider,
+            ExchangeType::INFORMATIONAL,
+            false,
+            id,
+            payloads,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn authenticated_malformed_request_gets_invalid_syntax() {
         let (x, y) = ("192.0.2.1:500", "192.0.2.2:500");
-        let (mut a, mut b) = (endpoint(x, y, 1), endpoint(y, x, 2));
         let now = Instant::from_secs(5);
-        assert!(a.initiate(now, TunnelRef(1)));
-        shuttle(&mut a, &mut b, now);
+        let (a, mut b) = established(x, y, now);
         let sa = a.sas.values().next().unwrap();
-        assert!(sa.is_established());
         // An INFORMATIONAL request carrying a Nonce: not allowed by the payload table.
-        let bytes = sa
-            .encode(
-                &a.provider,
-                ExchangeType::INFORMATIONAL,
-                false,
-                sa.next_msg_id,
-                vec![Payload::Nonce(NoncePayload { nonce: vec![1; 16] })],
-            )
-            .unwrap();
+        let nonce = Payload::Nonce(NoncePayload { nonce: vec![1; 16] });
+        let bytes = informational(&a, 0, vec![nonce]);
         b.handle_datagram(now, y.parse().unwrap(), x.parse().unwrap(), &bytes);
         let answer = b.poll_transmit().unwrap();
         let msg = Message::parse(&answer.bytes).unwrap();
@@ -300,21 +313,9 @@ mod tests {
     #[test]
     fn response_goes_back_on_the_port_the_request_used() {
         let (x, y) = ("192.0.2.1:500", "192.0.2.2:500");
-        let (mut a, mut b) = (endpoint(x, y, 1), endpoint(y, x, 2));
         let now = Instant::from_secs(5);
-        assert!(a.initiate(now, TunnelRef(1)));
-        shuttle(&mut a, &mut b, now);
-        let sa = a.sas.values().next().unwrap();
-        assert!(sa.is_established());
-        let bytes = sa
-            .encode(
-                &a.provider,
-                ExchangeType::INFORMATIONAL,
-                false,
-                sa.next_msg_id,
-                vec![],
-            )
-            .unwrap();
+        let (a, mut b) = established(x, y, now);
+        let bytes = informational(&a, 0, vec![]);
         let (x4500, y4500): (SocketAddr, SocketAddr) = (
             "192.0.2.1:4500".parse().unwrap(),
             "192.0.2.2:4500".parse().unwrap(),
@@ -325,15 +326,7 @@ mod tests {
         let bsa = b.sas.values().next().unwrap();
         assert_eq!((bsa.local, bsa.remote), (y4500, x4500));
         // The same request from another address (no NAT detected) moves nothing.
-        let c = sa
-            .encode(
-                &a.provider,
-                ExchangeType::INFORMATIONAL,
-                false,
-                sa.next_msg_id + 1,
-                vec![],
-            )
-            .unwrap();
+        let c = informational(&a, 1, vec![]);
         let other: SocketAddr = "203.0.113.9:4500".parse().unwrap();
         b.handle_datagram(now, y4500, other, &c);
         let answer = b.poll_transmit().unwrap();
