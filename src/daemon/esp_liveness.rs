@@ -8,8 +8,9 @@
 //! kernel state and never decides that a peer is dead (the engine's timeout does).
 
 use ike::v2::Instant;
-use xfrm::{KernelBackend, Mark, Proto, SaId};
+use xfrm::KernelBackend;
 
+use super::status::sa_counters;
 use super::Daemon;
 use crate::transport::Transport;
 
@@ -35,16 +36,8 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 t.esp_seen = None;
                 continue;
             };
-            let id = SaId {
-                dst: t.local,
-                spi: c.spi_in,
-                proto: Proto::Esp,
-                mark: t.binding.mark.map(|value| Mark {
-                    value,
-                    mask: u32::MAX,
-                }),
-            };
-            let Ok(Some(counters)) = self.kernel.sa_counters(&id) else {
+            let Some(counters) = sa_counters(&mut self.kernel, t.local, c.spi_in, &t.binding)
+            else {
                 continue;
             };
             let grew = match t.esp_seen {

@@ -47,7 +47,8 @@ fn crypto(a: &XfrmAlgo) -> SaCrypto {
     }
 }
 
-fn mark(b: &TunnelBinding) -> Option<Mark> {
+/// The exact-match XFRM mark of a VTI-bound tunnel (none for xfrm interfaces).
+pub(super) fn mark(b: &TunnelBinding) -> Option<Mark> {
     b.mark.map(|value| Mark {
         value,
         mask: u32::MAX,

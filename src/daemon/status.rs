@@ -208,25 +208,28 @@ pub(super) fn counters<K: KernelBackend>(
     let Some(c) = s.children.last() else {
         return (0, 0, 0, 0);
     };
-    let mark = b.mark.map(|value| xfrm::Mark {
-        value,
-        mask: u32::MAX,
-    });
     let mut read = |dst: IpAddr, spi: u32| {
-        k.sa_counters(&SaId {
-            dst,
-            spi,
-            proto: Proto::Esp,
-            mark,
-        })
-        .ok()
-        .flatten()
-        .map(|c| (c.bytes, c.packets))
-        .unwrap_or((0, 0))
+        sa_counters(k, dst, spi, b).map_or((0, 0), |c| (c.bytes, c.packets))
     };
     let (bi, pi) = read(local, c.spi_in);
     let (bo, po) = read(remote, c.spi_out);
     (bi, bo, pi, po)
+}
+
+/// The kernel's counters of one ESP SA of the tunnel bound by `b` (None if unreadable).
+pub(super) fn sa_counters<K: KernelBackend>(
+    k: &mut K,
+    dst: IpAddr,
+    spi: u32,
+    b: &TunnelBinding,
+) -> Option<xfrm::SaCounters> {
+    let id = SaId {
+        dst,
+        spi,
+        proto: Proto::Esp,
+        mark: super::kernel::mark(b),
+    };
+    k.sa_counters(&id).ok().flatten()
 }
 
 /// The wire form of one tunnel's status.
