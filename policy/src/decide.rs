@@ -150,7 +150,7 @@ pub fn decide(
                 false
             }
         };
-        let metric = match current {
+        let mut metric = match current {
             None => healthy.iter().map(|r| r.metric).min(),
             Some(cur) => {
                 let better = healthy
@@ -162,42 +162,27 @@ pub fn decide(
                 Some(better.unwrap_or(cur))
             }
         };
-        // Last resort: every probe fails, but SAs are in place (module text).
-        let fallback = || {
-            let installed = cands.iter().filter(|r| health.get(&r.tunnel).sa_up);
-            let m = installed.clone().map(|r| r.metric).min()?;
-            let members: Vec<Member> = installed
-                .filter(|r| r.metric == m)
-                .map(|r| Member {
-                    tunnel: r.tunnel.clone(),
-                    interface: r.interface.clone(),
-                    weight: r.weight,
-                })
-                .collect();
-            Some((m, members))
-        };
-        if metric.is_none() {
-            if let Some((m, members)) = fallback() {
-                out.routes.push(ActiveRoute {
-                    destination: dest,
-                    metric: m,
-                    members,
-                });
-                continue;
-            }
-        }
         let members: Vec<Member> = match metric {
-            None => Vec::new(),
             Some(m) => healthy
                 .iter()
                 .filter(|r| r.metric == m)
                 .filter(|r| current == Some(m) || current.is_none() || may_preempt(r, &mut wake))
-                .map(|r| Member {
-                    tunnel: r.tunnel.clone(),
-                    interface: r.interface.clone(),
-                    weight: r.weight,
-                })
+                .map(|r| member(r))
                 .collect(),
+            // Last resort: every probe fails, but SAs are in place (module text).
+            None => {
+                let installed: Vec<&RoutePlan> = cands
+                    .iter()
+                    .copied()
+                    .filter(|r| health.get(&r.tunnel).sa_up)
+                    .collect();
+                metric = installed.iter().map(|r| r.metric).min();
+                installed
+                    .into_iter()
+                    .filter(|r| Some(r.metric) == metric)
+                    .map(member)
+                    .collect()
+            }
         };
         if let Some(w) = wake {
             out.wake = Some(out.wake.map_or(w, |o| o.min(w)));
@@ -209,6 +194,14 @@ pub fn decide(
         });
     }
     out
+}
+
+fn member(r: &RoutePlan) -> Member {
+    Member {
+        tunnel: r.tunnel.clone(),
+        interface: r.interface.clone(),
+        weight: r.weight,
+    }
 }
 
 #[cfg(test)]
