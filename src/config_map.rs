@@ -101,9 +101,7 @@ pub fn map_site(
                         path: path.clone(),
                         reason,
                     };
-                    let text = read(path).map_err(|e| fail(e.to_string()))?;
-                    let p = policy::Psk::parse(text.trim())
-                        .map_err(|e| fail(format!("invalid key ({e})")))?;
+                    let p = read_psk_file(path, read).map_err(fail)?;
                     Secret::from_slice(p.expose())
                 }
                 Auth::Cert { cert: c, key, ca } => {
@@ -185,6 +183,16 @@ impl WallClock for SystemClock {
 }
 
 /// Reads and checks the certificate, key and CA files of one tunnel.
+/// The PSK held in `path` (surrounding whitespace ignored), or why not: the read error or the
+/// key rule it breaks (never the file's contents).
+pub fn read_psk_file(
+    path: &str,
+    read: &dyn Fn(&str) -> std::io::Result<String>,
+) -> Result<policy::Psk, String> {
+    let text = read(path).map_err(|e| e.to_string())?;
+    policy::Psk::parse(text.trim()).map_err(|e| format!("invalid key ({e})"))
+}
+
 fn load_cert(
     cn: &str,
     tn: &str,

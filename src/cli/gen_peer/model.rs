@@ -130,8 +130,7 @@ pub fn peer_view(
                     path: path.clone(),
                     reason,
                 };
-                let text = read(path).map_err(|e| fail(e.to_string()))?;
-                Psk::parse(text.trim()).map_err(|e| fail(format!("invalid key ({e})")))?
+                xfrmd::config_map::read_psk_file(path, read).map_err(fail)?
             }
             Auth::Cert { .. } => {
                 return Err(GenError::Unsupported(format!(
