@@ -115,6 +115,36 @@ pub struct ConnectionConfig {
     pub fragmentation_mtu: Option<u16>,
     /// Initiate again after the peer deleted the IKE SA (REQUIREMENTS §5 rule 4).
     pub reinitiate_on_delete: bool,
+    /// IKE versions this tunnel speaks (REQUIREMENTS §2 #4).
+    pub versions: IkeVersions,
+    /// IKEv1 aggressive mode accepted (opt-in, REQUIREMENTS §18 #12); main mode otherwise.
+    pub aggressive: bool,
+}
+
+/// The IKE versions of a tunnel. As initiator a tunnel uses IKEv2 when it is enabled and
+/// IKEv1 otherwise; as responder it accepts every enabled version (issue 9: `[ikev1, ikev2]`
+/// initiates IKEv2 and answers either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IkeVersions {
+    pub v1: bool,
+    pub v2: bool,
+}
+
+impl IkeVersions {
+    /// IKEv2 only.
+    pub const V2: IkeVersions = IkeVersions {
+        v1: false,
+        v2: true,
+    };
+    /// IKEv1 only.
+    pub const V1: IkeVersions = IkeVersions {
+        v1: true,
+        v2: false,
+    };
+    /// Whether this tunnel initiates with IKEv1 (IKEv1 on and IKEv2 off).
+    pub fn initiates_v1(self) -> bool {
+        self.v1 && !self.v2
+    }
 }
 
 impl ConnectionConfig {
@@ -161,6 +191,8 @@ impl ConnectionConfig {
             retransmit: Retransmit::default(),
             fragmentation_mtu: Some(1280),
             reinitiate_on_delete: false,
+            versions: IkeVersions::V2,
+            aggressive: false,
         }
     }
 }

@@ -9,5 +9,6 @@ pub mod config;
 pub mod crypto;
 #[doc(hidden)]
 pub mod fuzz_targets;
+pub mod v1;
 pub mod v2;
 pub mod wire;

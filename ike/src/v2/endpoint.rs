@@ -65,7 +65,8 @@ impl Endpoint {
         let conn_state = conns
             .iter()
             .map(|c| ConnState {
-                initiate_at: (c.startup == StartupAction::Start).then_some(Instant::default()),
+                initiate_at: (c.startup == StartupAction::Start && c.versions.v2)
+                    .then_some(Instant::default()),
                 attempts: 0,
                 disabled: false,
                 force: false,
@@ -151,6 +152,10 @@ impl Endpoint {
         let Some(cfg) = self.conns.get(conn) else {
             return false;
         };
+        // A tunnel without IKEv2 is initiated by the IKEv1 endpoint.
+        if !cfg.versions.v2 {
+            return false;
+        }
         let mut ctx = Ctx {
             now,
             provider: &self.provider,
@@ -240,7 +245,10 @@ impl Endpoint {
     }
 
     fn find_conn(&self, local: SocketAddr, remote: SocketAddr) -> Option<usize> {
-        let enabled = |i: &usize| !self.conn_state.get(*i).is_some_and(|c| c.disabled);
+        let enabled = |i: &usize| {
+            !self.conn_state.get(*i).is_some_and(|c| c.disabled)
+                && self.conns.get(*i).is_some_and(|c| c.versions.v2)
+        };
         let pick = |want: &dyn Fn(&ConnectionConfig) -> bool| {
             self.conns
                 .iter()
@@ -264,9 +272,10 @@ impl Endpoint {
     /// SA, the tunnel (re)initiates at `now`.
     pub fn configure(&mut self, now: Instant, cfg: ConnectionConfig, initiate: bool) {
         let tunnel = cfg.tunnel;
-        let start = initiate
-            || (cfg.startup == StartupAction::Start
-                && !self.sas.values().any(|s| s.tunnel == tunnel));
+        let start = cfg.versions.v2
+            && (initiate
+                || (cfg.startup == StartupAction::Start
+                    && !self.sas.values().any(|s| s.tunnel == tunnel)));
         let state = ConnState {
             initiate_at: start.then_some(now),
             attempts: 0,

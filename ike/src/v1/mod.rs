@@ -1,0 +1,13 @@
+//! The IKEv1 engine (RFC 2409 main mode and quick mode over RFC 2408 ISAKMP), sans-IO like
+//! [`crate::v2`] and speaking the same vocabulary: it takes datagrams, timer expiries and
+//! operator/kernel inputs, and hands back [`Transmit`](crate::v2::Transmit)s,
+//! [`KernelCommand`](crate::v2::KernelCommand)s and [`Event`](crate::v2::Event)s, so the daemon
+//! drives both versions the same way. It shares the wire primitives ([`crate::wire::v1`]), the
+//! crypto provider and [`ConnectionConfig`](crate::config::ConnectionConfig) with IKEv2. It never
+//! opens a socket, never reads a clock and never talks to the kernel.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod endpoint;
+
+pub use endpoint::Endpoint;
