@@ -10,6 +10,9 @@
 
 mod child;
 mod endpoint;
+#[cfg(any(test, feature = "insecure-test-provider"))]
+#[doc(hidden)]
+pub mod fuzz;
 mod ids;
 mod informational;
 mod isakmp_sa;
