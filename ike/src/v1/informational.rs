@@ -134,10 +134,7 @@ impl Endpoint {
             return;
         }
         sa.dpd.last_inbound = sa.dpd.last_inbound.max(now);
-        if sa.nat {
-            sa.local = local;
-            sa.remote = remote;
-        }
+        sa.follow(local, remote);
         for p in payloads.iter().skip(1) {
             match p {
                 Payload::Notify(n) => self.notify(now, sa, n),

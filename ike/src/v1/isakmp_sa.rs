@@ -240,6 +240,19 @@ impl IsakmpSa {
         }
     }
 
+    /// An authenticated message came from `remote` to `local`: answer there from now on.
+    /// Behind a NAT both move (RFC 3947 4: the ports of the last authenticated message);
+    /// without one only the ports do (a peer may float to 4500 anyway), never the addresses.
+    pub fn follow(&mut self, local: SocketAddr, remote: SocketAddr) {
+        if self.nat {
+            self.local = local;
+            self.remote = remote;
+        } else if local.ip() == self.local.ip() && remote.ip() == self.remote.ip() {
+            self.local.set_port(local.port());
+            self.remote.set_port(remote.port());
+        }
+    }
+
     pub fn is_established(&self) -> bool {
         self.state == MmState::Established
     }

@@ -569,11 +569,8 @@ impl Endpoint {
             Some("main mode message 5 could not be decrypted (pre-shared key mismatch)".to_string())
         })?;
         let initial_contact = self.check_auth(sa, &payloads, &chain, msg.header.next_payload)?;
-        if sa.nat {
-            // RFC 3947 4: the responder answers from where message 5 came (port 4500).
-            sa.local = local;
-            sa.remote = remote;
-        }
+        // RFC 3947 4: the responder answers from where message 5 came (port 4500).
+        sa.follow(local, remote);
         let cfg = self.conns.get(sa.conn).ok_or(None)?;
         let id =
             phase1_id(&cfg.local_id).ok_or(Some("local_id cannot be sent in IKEv1".to_string()))?;

@@ -276,10 +276,7 @@ impl Endpoint {
         // Any authenticated message proves the peer alive (RFC 3706 5.5) and, behind a
         // NAT, tells where it now is (RFC 3947 4: the last authenticated message's ports).
         sa.dpd.last_inbound = sa.dpd.last_inbound.max(now);
-        if sa.nat {
-            sa.local = local;
-            sa.remote = remote;
-        }
+        sa.follow(local, remote);
         if let Err(reason) = result {
             sa.qms.remove(&mid);
             let t = sa.tunnel;
