@@ -14,8 +14,8 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use ike::config::{
-    cidr_ts, CertAuth, ConnectionConfig, DpdAction, EspProposal, IkeProposal, StartupAction,
-    TunnelRef, WallClock,
+    cidr_ts, CertAuth, ConnectionConfig, DpdAction, EspProposal, IkeProposal, IkeVersions,
+    StartupAction, TunnelRef, WallClock,
 };
 use ike::crypto::{DhGroup, EncrAlg, IntegAlg, PrfAlg, Secret};
 use ike::v2::auth_cert::{dn_from_text, CertLoadError};
@@ -88,9 +88,6 @@ pub fn map_site(
                 tunnel: tn.clone(),
                 what: what.to_owned(),
             };
-            if !t.options.ike_versions.contains(&policy::IkeVersion::Ikev2) {
-                return Err(err_unsupported("IKEv1"));
-            }
             let mut cert = None;
             let psk = match &t.auth {
                 Auth::Psk(p) => Secret::from_slice(p.expose()),
@@ -134,6 +131,20 @@ pub fn map_site(
             cfg.esp_proposals = esp_proposals(&o.phase2);
             if cfg.ike_proposals.is_empty() || cfg.esp_proposals.is_empty() {
                 return Err(err_unsupported("this algorithm selection"));
+            }
+            // A tunnel initiates with IKEv2 when it is on, else IKEv1; as responder it
+            // accepts every listed version (issue 9).
+            cfg.versions = IkeVersions {
+                v1: o.ike_versions.contains(&policy::IkeVersion::Ikev1),
+                v2: o.ike_versions.contains(&policy::IkeVersion::Ikev2),
+            };
+            cfg.aggressive = o.aggressive;
+            if cfg.versions.initiates_v1() {
+                // `xfrmd check` refuses these already (policy::validate::ikev1); this keeps
+                // the engine from ever being handed a phase 1 it cannot express.
+                if let Some(what) = cfg.ike_proposals.iter().find_map(v1_phase1_gap) {
+                    return Err(err_unsupported(&format!("IKEv1 phase 1 with {what}")));
+                }
             }
             cfg.local_ts = o
                 .local_ts
@@ -271,6 +282,29 @@ fn cert_ids(
     Ok((local, remote))
 }
 
+/// What in `p` has no IKEv1 phase 1 form, if anything: the cipher must be an IKEv1
+/// Encryption Algorithm (ids_v1: AES-CBC with a key length; RFC 5282 gives AES-GCM to IKEv2
+/// only) and the group an IKEv1 Group Description (1-30; Curve25519 is IKEv2 only, RFC 8031).
+/// The PRF is the HMAC of the hash (RFC 2409 4), which every site integrity name has.
+fn v1_phase1_gap(p: &IkeProposal) -> Option<String> {
+    let bits = match p.encr {
+        EncrAlg::AesCbc { key_bits } => Some(key_bits),
+        _ => None,
+    };
+    let encr_ok = ike::crypto::ids_v1::phase1_encr(7, bits) == Some(p.encr);
+    if !encr_ok {
+        let name = match p.encr {
+            EncrAlg::AesGcm16 { key_bits } => format!("AES-GCM-16 {key_bits}"),
+            other => format!("{other:?}"),
+        };
+        return Some(format!("{name} encryption (IKEv2 only, RFC 5282)"));
+    }
+    if p.dh == DhGroup::Curve25519 {
+        return Some("DH group 31 (Curve25519, IKEv2 only)".to_owned());
+    }
+    None
+}
+
 fn secs(s: u32) -> Duration {
     Duration::from_secs(u64::from(s))
 }
@@ -361,6 +395,59 @@ mod tests {
             "/etc/xfrmd/east-t2.psk" => Ok("Tunnel.Two.Key".into()),
             _ => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
         }
+    }
+
+    /// west.yaml with its `ike_versions: [ikev2]` default replaced by `versions` (and t2's
+    /// `startup: start`, IKEv2 only, by add).
+    fn west_with(versions: &str) -> Site {
+        let src = include_str!("../examples/west.yaml")
+            .replace("ike_versions: [ikev2]", versions)
+            .replace("startup: start", "startup: add");
+        policy::load(&src, "west.yaml").unwrap()
+    }
+
+    #[test]
+    fn ike_versions_and_aggressive_are_mapped() {
+        let map = |site: &Site| {
+            let plan = crate::plan::plan(site);
+            map_site(site, &plan, &read_ok).unwrap()
+        };
+        // Both versions: initiates IKEv2 (as every tunnel did before IKEv1 existed).
+        let m = map(&west_with("ike_versions: [ikev1, ikev2]"));
+        let both = IkeVersions { v1: true, v2: true };
+        assert!(m.iter().all(|t| t.config.versions == both));
+        assert!(!m[0].config.versions.initiates_v1());
+        assert!(!m[0].config.aggressive);
+        // The example's IKEv2-only default.
+        assert!(map(&west())
+            .iter()
+            .all(|t| t.config.versions == IkeVersions::V2));
+        // IKEv1 only, aggressive: handed to the IKEv1 endpoint with CBC-only phase 1.
+        let m = map(&west_with("ike_versions: [ikev1]\n    aggressive: true"));
+        let c = &m[0].config;
+        assert_eq!(c.versions, IkeVersions::V1);
+        assert!(c.versions.initiates_v1() && c.aggressive);
+        assert!(!c.ike_proposals.is_empty());
+        assert!(c.ike_proposals.iter().all(|p| v1_phase1_gap(p).is_none()));
+        // Phase 2 keeps AES-GCM (ESP AES-GCM exists in IKEv1, RFC 4106 8.1).
+        assert!(c.esp_proposals.iter().any(|p| p.encr.is_aead()));
+    }
+
+    #[test]
+    fn ikev1_phase1_gaps_are_named() {
+        let p = |encr, dh| IkeProposal {
+            encr,
+            prf: PrfAlg::HmacSha256,
+            integ: None,
+            dh,
+        };
+        let cbc = EncrAlg::AesCbc { key_bits: 256 };
+        assert_eq!(v1_phase1_gap(&p(cbc, DhGroup::Ecp256)), None);
+        assert_eq!(v1_phase1_gap(&p(cbc, DhGroup::Modp2048)), None);
+        let gcm = v1_phase1_gap(&p(EncrAlg::AesGcm16 { key_bits: 128 }, DhGroup::Ecp256));
+        assert!(gcm.is_some_and(|w| w.contains("AES-GCM-16 128")));
+        let x = v1_phase1_gap(&p(cbc, DhGroup::Curve25519));
+        assert!(x.is_some_and(|w| w.contains("group 31")));
     }
 
     #[test]

@@ -90,8 +90,11 @@ fn reload<K: xfrm::KernelBackend, T: crate::transport::Transport>(
             }
         }
     };
-    let site = match policy::load(&text, &origin) {
-        Ok(s) => s,
+    let site = match policy::load_with_warnings(&text, &origin) {
+        Ok((s, warnings)) => {
+            log_warnings(&warnings);
+            s
+        }
         Err(diag) => {
             tracing::error!("reload refused:\n{diag}");
             return Response::Error {
@@ -115,12 +118,21 @@ fn reload<K: xfrm::KernelBackend, T: crate::transport::Transport>(
     }
 }
 
+/// Logs the site file's warnings (valid but risky choices, e.g. IKEv1 aggressive mode).
+fn log_warnings(warnings: &policy::Diagnostics) {
+    for w in warnings.iter() {
+        tracing::warn!("{w}");
+    }
+}
+
 /// Runs the daemon for the site file `config` with its control socket at `control` until
 /// SIGTERM / SIGINT.
 pub fn run(config: &Path, control: &Path) -> Result<(), RunError> {
     let origin = config.display().to_string();
     let text = std::fs::read_to_string(config).map_err(|e| err(&origin, e))?;
-    let site = policy::load(&text, &origin).map_err(|d| RunError(d.to_string()))?;
+    let (site, warnings) =
+        policy::load_with_warnings(&text, &origin).map_err(|d| RunError(d.to_string()))?;
+    log_warnings(&warnings);
     // A keep-SAs stop left the tunnels' numbers: keep them, so their SAs are adopted.
     let state_path = crate::state_file::path_for(control);
     let previous = crate::state_file::StateFile::take(&state_path).map(|s| s.as_plan());

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod crypto;
+pub mod engine;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod v1;

@@ -1,7 +1,9 @@
 //! Diagnostics: every problem `load` finds, each with the YAML path, the line and column
 //! where it is written, a message and a hint on how to fix it. The collector `Ctx` turns a
-//! path into a position through the [`LocIndex`]. Diagnostics never carry secret values:
-//! callers pass messages built from PSK error kinds, never from the key itself.
+//! path into a position through the [`LocIndex`]. Warnings (a valid but risky choice) are
+//! collected the same way, apart from the problems, and never make a file invalid.
+//! Diagnostics never carry secret values: callers pass messages built from PSK error kinds,
+//! never from the key itself.
 
 use std::fmt;
 
@@ -95,6 +97,7 @@ pub(crate) struct Ctx<'a> {
     src: &'a str,
     index: Option<LocIndex>,
     diags: Vec<Pending>,
+    warns: Vec<Pending>,
 }
 
 impl<'a> Ctx<'a> {
@@ -105,12 +108,24 @@ impl<'a> Ctx<'a> {
             src,
             index: None,
             diags: Vec::new(),
+            warns: Vec::new(),
         }
     }
 
     /// Records a problem with the value at `path`.
     pub fn err(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
         self.push(path, At::Value, message.into(), hint.into());
+    }
+
+    /// Records a warning about the (valid) value at `path`; its message is shown after
+    /// `warning: `.
+    pub fn warn(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
+        self.warns.push(Pending {
+            path: path.to_owned(),
+            at: At::Value,
+            message: format!("warning: {}", message.into()),
+            hint: hint.into(),
+        });
     }
 
     /// Records a problem at a known position.
@@ -140,8 +155,19 @@ impl<'a> Ctx<'a> {
 
     /// The problems, located, deduplicated (a bad `defaults.tunnel` value is seen once per
     /// tunnel) and sorted by position.
-    pub fn finish(mut self) -> Diagnostics {
-        let pending = std::mem::take(&mut self.diags);
+    pub fn finish(self) -> Diagnostics {
+        self.finish_all().0
+    }
+
+    /// The problems and the warnings, each located, deduplicated and sorted like `finish`.
+    pub fn finish_all(mut self) -> (Diagnostics, Diagnostics) {
+        let problems = std::mem::take(&mut self.diags);
+        let warnings = std::mem::take(&mut self.warns);
+        let problems = self.locate(problems);
+        (problems, self.locate(warnings))
+    }
+
+    fn locate(&mut self, pending: Vec<Pending>) -> Diagnostics {
         let mut d: Vec<Diagnostic> = Vec::with_capacity(pending.len());
         for p in pending {
             let pos = match p.at {

@@ -44,9 +44,19 @@ use locate::Pos;
 /// have the right shape, every unknown key is reported, plus the first syntax or type error
 /// (serde stops there, so value checks wait until the shape is right).
 pub fn load(src: &str, origin: &str) -> Result<Site, Diagnostics> {
+    load_with_warnings(src, origin).map(|(site, _)| site)
+}
+
+/// Like [`load`], and a valid site comes with its warnings: valid but risky choices (such as
+/// IKEv1 aggressive mode), each a [`Diagnostic`] whose message starts with `warning: `.
+pub fn load_with_warnings(src: &str, origin: &str) -> Result<(Site, Diagnostics), Diagnostics> {
     let mut cx = Ctx::new(origin, src);
     match serde_saphyr::from_str_with_options::<raw::RawFile>(src, yaml_options()) {
-        Ok(raw) => validate::validate(&raw, &mut cx).ok_or_else(|| cx.finish()),
+        Ok(raw) => {
+            let site = validate::validate(&raw, &mut cx);
+            let (problems, warnings) = cx.finish_all();
+            site.map(|s| (s, warnings)).ok_or(problems)
+        }
         Err(e) => {
             shape_error(&mut cx, &e);
             Err(cx.finish())

@@ -1,7 +1,8 @@
-//! `xfrmd check [--effective] FILE`: loads a site file with `policy::load`, prints every
-//! diagnostic (`file:line:col: path: message (hint: ...)`) and exits 1, or prints a one-line
-//! summary (and with `--effective` the site with defaults filled in) and exits 0. It never
-//! prints a pre-shared key: diagnostics and the effective view redact them.
+//! `xfrmd check [--effective] FILE`: loads a site file with `policy::load_with_warnings`,
+//! prints every diagnostic (`file:line:col: path: message (hint: ...)`) and exits 1, or
+//! prints a one-line summary (and with `--effective` the site with defaults filled in) and
+//! exits 0, with any warnings (`file:line:col: path: warning: ...`) on standard error. It
+//! never prints a pre-shared key: diagnostics and the effective view redact them.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -19,7 +20,7 @@ pub struct Outcome {
 
 /// Checks `src`, read from `origin`.
 pub fn check_text(src: &str, origin: &str, effective: bool) -> Outcome {
-    match policy::load(src, origin) {
+    match policy::load_with_warnings(src, origin) {
         Err(diags) => Outcome {
             stdout: String::new(),
             stderr: format!(
@@ -29,7 +30,7 @@ pub fn check_text(src: &str, origin: &str, effective: bool) -> Outcome {
             ),
             code: 1,
         },
-        Ok(site) => {
+        Ok((site, warnings)) => {
             let state = policy::compile(&site);
             let tunnels: usize = site.connections.iter().map(|c| c.tunnels.len()).sum();
             let mut stdout = String::new();
@@ -46,7 +47,7 @@ pub fn check_text(src: &str, origin: &str, effective: bool) -> Outcome {
             ));
             Outcome {
                 stdout,
-                stderr: String::new(),
+                stderr: warnings.to_string(),
                 code: 0,
             }
         }
@@ -84,6 +85,47 @@ mod tests {
             "west.yaml: ok: site west, 1 connection(s), 2 tunnel(s), 2 interface(s), 2 route(s), 12 SPD entries\n"
         );
         assert!(out.stderr.is_empty());
+    }
+
+    #[test]
+    fn aggressive_mode_is_valid_with_a_warning() {
+        // REQUIREMENTS §18 #12: aggressive mode exposes the PSK hash to offline attack.
+        let src = GOOD.replace(
+            "ike_versions: [ikev2]",
+            "ike_versions: [ikev1, ikev2]\n    aggressive: true",
+        );
+        assert_ne!(src, GOOD);
+        let out = check_text(&src, "west.yaml", false);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stdout.contains(": ok: site west"), "{}", out.stdout);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{}", out.stderr);
+        assert!(
+            lines[0].starts_with(
+                "west.yaml:13:17: defaults.tunnel.aggressive: warning: aggressive mode"
+            ),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].contains("offline"), "{}", lines[0]);
+        // The example itself warns about nothing.
+        assert!(check_text(GOOD, "west.yaml", false).stderr.is_empty());
+    }
+
+    #[test]
+    fn ikev1_only_tunnel_with_gcm_phase1_names_tunnel_and_algorithm() {
+        let src = GOOD.replace(
+            "ike_versions: [ikev2]",
+            "ike_versions: [ikev1]\n    phase1_encryption: [aes256-gcm-16]",
+        );
+        let out = check_text(&src, "west.yaml", false);
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr
+                .contains("defaults.tunnel.phase1_encryption[0]: aes256-gcm-16 has no IKEv1 form"),
+            "{}",
+            out.stderr
+        );
     }
 
     #[test]

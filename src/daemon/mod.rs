@@ -1,5 +1,6 @@
 //! The daemon core: `Daemon<K: KernelBackend, T: Transport>`, a synchronous state machine
-//! joining the IKEv2 engine, the kernel backend and the datagram transport (DESIGN §5).
+//! joining the IKE engine (IKEv1 and IKEv2), the kernel backend and the datagram transport
+//! (DESIGN §5).
 //!
 //! Inputs are `handle_*` calls with the current virtual time; the core drains the engine's
 //! transmits to the transport, turns its kernel commands into XFRM operations (with each
@@ -35,7 +36,8 @@ use std::net::IpAddr;
 
 use ike::config::TunnelRef;
 use ike::crypto::CryptoProvider;
-use ike::v2::{Endpoint, Instant, KernelCommand, SpiAllocator};
+use ike::engine::Engine;
+use ike::v2::{Instant, KernelCommand, SpiAllocator};
 use policy::{InterfaceKind, Mode as SiteMode, Site};
 use xfrm::{KernelBackend, KernelError, KernelEvent, KernelOp, Ownership};
 
@@ -81,7 +83,8 @@ struct TunnelEntry {
 /// The synchronous daemon core.
 #[derive(Debug)]
 pub struct Daemon<K: KernelBackend, T: Transport> {
-    endpoint: Endpoint,
+    /// IKEv1 and IKEv2 behind one interface.
+    endpoint: Engine,
     kernel: K,
     transport: T,
     plan: Plan,
@@ -127,7 +130,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         let mut plan = plan;
         plan.desired.routes = crate::plan::decided_routes(&decision, &plan.compiled.interfaces);
         Daemon {
-            endpoint: Endpoint::new(provider, spis, conns),
+            endpoint: Engine::new(provider, spis, conns),
             kernel,
             transport,
             plan,

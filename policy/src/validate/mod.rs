@@ -1,9 +1,11 @@
 //! Turns the raw YAML types into the typed [`Site`], collecting every problem instead of
 //! stopping at the first: names, networks, outside addresses, inside CIDRs, authentication
-//! and (via `options`) every tunnel option; then (via `cross`) the checks that compare
-//! objects. It never reads files (a `psk_file` is only a path here) and never prints secrets.
+//! and (via `options`, with the IKEv1 rules and warnings in `ikev1`) every tunnel option;
+//! then (via `cross`) the checks that compare objects. It never reads files (a `psk_file` is
+//! only a path here) and never prints secrets.
 
 mod cross;
+mod ikev1;
 mod observe;
 mod options;
 

@@ -33,20 +33,20 @@ const DEFAULTS_PATH: &str = "defaults.tunnel";
 
 /// Where a value is written; the path text is only built when there is a problem to report.
 #[derive(Debug, Clone, Copy)]
-struct Src<'a> {
+pub(super) struct Src<'a> {
     base: &'a str,
     field: &'a str,
 }
 
 impl Src<'_> {
-    fn path(self) -> String {
+    pub(super) fn path(self) -> String {
         format!("{}.{}", self.base, self.field)
     }
 }
 
 impl<'a> Layers<'a> {
     /// The value of a field and where it is written (`None`: built-in default).
-    fn pick<'f, T: Clone>(
+    pub(super) fn pick<'f, T: Clone>(
         &self,
         field: &'f str,
         get: impl Fn(&RawOptions) -> &Option<T>,
@@ -279,7 +279,13 @@ pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
             ),
         );
     }
-    TunnelOptions {
+    // An IKEv1-only tunnel's built-in phase 1 list holds only ciphers IKEv1 can negotiate.
+    let p1_encryption = if super::ikev1::only(&ike_versions) {
+        super::ikev1::PHASE1_ENCRYPTION
+    } else {
+        Encryption::ALL
+    };
+    let options = TunnelOptions {
         ike_versions,
         aggressive,
         dpd_timeout: num!(dpd_timeout, DpdTimeout),
@@ -289,7 +295,7 @@ pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
         remote_ts: l.selectors(cx, "remote_ts", |o| &o.remote_ts, v6),
         phase1: Phase {
             dh_groups: list!(phase1_dh_groups, PHASE1_DH_GROUPS_ALLOWED, PHASE1_DH_GROUPS),
-            encryption: list!(phase1_encryption, Encryption::ALL),
+            encryption: list!(phase1_encryption, Encryption::ALL, p1_encryption),
             integrity: list!(phase1_integrity, Integrity::ALL),
             lifetime: p1_life,
         },
@@ -312,5 +318,7 @@ pub fn resolve(l: &Layers<'_>, cx: &mut Ctx, v6: bool) -> TunnelOptions {
         probe_misses: num!(probe_misses, ProbeMisses),
         probe_recover: num!(probe_recover, ProbeRecover),
         activity_log: l.flag("activity_log", |o| &o.activity_log, true),
-    }
+    };
+    super::ikev1::check(l, cx, &options);
+    options
 }

@@ -5,9 +5,9 @@
 
 use std::fmt::Write as _;
 
-use policy::{DpdAction, IkeVersion, Mode};
+use policy::{DpdAction, Mode};
 
-use super::algos::{lsw_esp, lsw_ike};
+use super::algos::{lsw_dh, lsw_esp, lsw_ike};
 use super::model::{id_kind, GenError, IdKind, PeerConnection, PeerTunnel};
 use super::{shell, GenFile};
 
@@ -25,11 +25,14 @@ pub fn render(c: &PeerConnection, header: &str) -> Result<Vec<GenFile>, GenError
             "# Route-based: run tunnels.sh first (ipsecN devices, inside addresses, routes).\n",
         );
     }
-    if c.tunnels
-        .iter()
-        .any(|t| !t.options.ike_versions.contains(&IkeVersion::Ikev2))
-    {
-        conf.push_str("# IKEv1 only: libreswan 4 needs `ikev1-policy=accept` in `config setup`.\n");
+    if c.tunnels.iter().any(PeerTunnel::ikev1_only) {
+        // Debian's libreswan 4.10 drops IKEv1 by default, and pluto reads the policy only
+        // from the `config setup` of the file it was started with (not from an include).
+        conf.push_str(
+            "# IKEv1: libreswan 4 (Debian) refuses IKEv1 unless the `config setup` section of\n\
+             # the ipsec.conf pluto starts with (not an included file) has:\n\
+             #     ikev1-policy=accept\n",
+        );
     }
     conf.push_str(&c.ambiguity_note());
     for t in &c.tunnels {
@@ -76,8 +79,19 @@ fn lsw_id(id: &str) -> String {
 fn conn(o: &mut String, c: &PeerConnection, t: &PeerTunnel) -> Result<(), GenError> {
     let opt = &t.options;
     let name = format!("{}-{}", c.our_name, t.name);
-    let (ike, ike_dropped) = lsw_ike(&opt.phase1);
-    let (esp, esp_dropped) = lsw_esp(&opt.phase2);
+    let v1 = t.ikev1_only();
+    let (mut p1, mut p2) = (opt.phase1.clone(), opt.phase2.clone());
+    if v1 {
+        // IKEv1 quick mode carries one PFS group (xfrmd offers its first phase 2 group,
+        // config_map), and aggressive mode sends KE in its first message (RFC 2409 5), so
+        // it cannot offer a choice of groups: the first group libreswan implements, each.
+        first_group(&mut p2.dh_groups);
+        if opt.aggressive {
+            first_group(&mut p1.dh_groups);
+        }
+    }
+    let (ike, ike_dropped) = lsw_ike(&p1);
+    let (esp, esp_dropped) = lsw_esp(&p2);
     let no_group = |phase: &str| {
         GenError::Unsupported(format!(
             "{}/{}: none of the {phase} DH groups is implemented by libreswan (it has 14-21)",
@@ -107,9 +121,9 @@ fn conn(o: &mut String, c: &PeerConnection, t: &PeerTunnel) -> Result<(), GenErr
             );
         }
     }
-    let v2 = opt.ike_versions.contains(&IkeVersion::Ikev2);
-    let _ = writeln!(o, "    ikev2={}", if v2 { "insist" } else { "no" });
-    if opt.aggressive && !v2 {
+    // IKEv2 whenever this side allows it (it is what xfrmd initiates); IKEv1 only otherwise.
+    let _ = writeln!(o, "    ikev2={}", if v1 { "no" } else { "insist" });
+    if opt.aggressive && v1 {
         let _ = writeln!(o, "    aggressive=yes");
     }
     let _ = writeln!(o, "    authby=secret");
@@ -163,6 +177,14 @@ fn conn(o: &mut String, c: &PeerConnection, t: &PeerTunnel) -> Result<(), GenErr
         if t.peer_initiates { "start" } else { "add" }
     );
     Ok(())
+}
+
+/// Keeps the first group libreswan implements (all of them when it implements none, so the
+/// caller still reports that).
+fn first_group(groups: &mut Vec<u16>) {
+    if let Some(g) = groups.iter().copied().find(|g| lsw_dh(*g).is_some()) {
+        *groups = vec![g];
+    }
 }
 
 fn subnets(o: &mut String, side: &str, nets: &[ipnet::IpNet]) {

@@ -40,8 +40,9 @@ pub struct PeerTunnel {
     pub remote_ts: Vec<IpNet>,
     /// Our resolved options (algorithms, lifetimes, DPD, priority).
     pub options: TunnelOptions,
-    /// Whether the peer should initiate: it does when this site only waits (`startup: add`)
-    /// and IKEv2 is allowed (REQUIREMENTS §5 rule 2: `start` is IKEv2 only).
+    /// Whether the peer should initiate: it does when this site only waits (`startup: add`),
+    /// with IKEv2 when allowed, else IKEv1 (REQUIREMENTS §5: the customer gateway initiates;
+    /// only the `start` of this side is IKEv2 only).
     pub peer_initiates: bool,
 }
 
@@ -161,8 +162,7 @@ pub fn peer_view(
             local_ts: o.remote_ts.clone(),
             remote_ts: o.local_ts.clone(),
             options: o.clone(),
-            peer_initiates: o.startup == policy::StartupAction::Add
-                && o.ike_versions.contains(&policy::IkeVersion::Ikev2),
+            peer_initiates: o.startup == policy::StartupAction::Add,
         });
     }
     Ok(PeerConnection {
@@ -191,6 +191,12 @@ fn routed_to_us(site: &Site, c: &Connection) -> Vec<IpNet> {
 }
 
 impl PeerTunnel {
+    /// Whether the tunnel speaks IKEv1 only (the peer is configured for IKEv1).
+    pub fn ikev1_only(&self) -> bool {
+        let v = &self.options.ike_versions;
+        v.contains(&policy::IkeVersion::Ikev1) && !v.contains(&policy::IkeVersion::Ikev2)
+    }
+
     /// Whether this tunnel's device is a VTI (else an xfrm interface).
     pub fn is_vti(&self) -> bool {
         self.options.interface == InterfaceKind::Vti

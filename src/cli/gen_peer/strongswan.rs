@@ -76,8 +76,14 @@ fn connection(o: &mut String, c: &PeerConnection, t: &PeerTunnel) {
     let _ = writeln!(o, "        local_addrs = {}", t.local);
     let _ = writeln!(o, "        remote_addrs = {}", t.remote);
     let _ = writeln!(o, "        proposals = {}", swan_ike(&opt.phase1));
-    if opt.aggressive {
-        let _ = writeln!(o, "        aggressive = yes");
+    if opt.aggressive && version == 1 {
+        // charon answers aggressive mode with a PSK only when strongswan.conf opts in.
+        o.push_str(
+            "        # aggressive mode with a PSK: as responder charon also needs\n\
+             \x20       #   charon.i_dont_care_about_security_and_use_aggressive_mode_psk = yes\n\
+             \x20       # in strongswan.conf (the PSK hash is exposed to offline guessing)\n\
+             \x20       aggressive = yes\n",
+        );
     }
     // Several tunnels join the same two sites: MOBIKE would move one onto another's path and
     // INITIAL_CONTACT from one tunnel must not tear down its siblings with the same IDs.

@@ -206,3 +206,98 @@ fn policy_mode_uses_the_networks_as_selectors_and_no_interface() {
     assert!(files[0].text.contains("leftsubnet=10.2.0.0/16"));
     assert!(!files[0].text.contains("ipsec-interface"));
 }
+
+/// west.yaml with IKEv1 only (and t2's `startup: start`, IKEv2 only, made `add`).
+fn west_ikev1(extra: &str) -> String {
+    WEST.replace(
+        "ike_versions: [ikev2]",
+        &format!("ike_versions: [ikev1]{extra}"),
+    )
+    .replace("startup: start", "startup: add")
+}
+
+#[test]
+fn ikev1_only_strongswan_peer_is_version_1_with_ikev1_proposals() {
+    let site = west_ikev1("");
+    let out = concat(&render(&site, "w.yaml", "east", None, Format::Strongswan, &read).unwrap());
+    assert_eq!(out.matches("        version = 1\n").count(), 2, "{out}");
+    let ike: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("proposals = "))
+        .collect();
+    assert_eq!(ike.len(), 2, "{out}");
+    for l in ike {
+        // No AEAD in IKEv1 phase 1 (RFC 5282 is IKEv2 only) and so no PRF keywords.
+        assert!(!l.contains("gcm") && !l.contains("prf"), "{l}");
+        assert!(l.contains("aes128-aes256-sha1-sha256"), "{l}");
+    }
+    // xfrmd cannot `start` IKEv1, so the peer initiates.
+    assert_eq!(out.matches("start_action = start").count(), 2, "{out}");
+    assert!(!out.contains("aggressive"), "{out}");
+    // Aggressive mode: the opt-in and the strongswan.conf note.
+    let site = west_ikev1("\n    aggressive: true");
+    let out = concat(&render(&site, "w.yaml", "east", None, Format::Strongswan, &read).unwrap());
+    assert!(out.contains("        aggressive = yes\n"), "{out}");
+    assert!(
+        out.contains("i_dont_care_about_security_and_use_aggressive_mode_psk = yes"),
+        "{out}"
+    );
+    // IKEv2 (the example): version 2, never an aggressive line.
+    assert!(gen(Format::Strongswan).contains("version = 2"));
+}
+
+#[test]
+fn ikev1_only_libreswan_peer_is_ikev2_no_with_the_policy_note() {
+    let site = west_ikev1("");
+    let files = render(&site, "w.yaml", "east", None, Format::Libreswan, &read).unwrap();
+    let conf = &files[0].text;
+    assert_eq!(conf.matches("    ikev2=no\n").count(), 2, "{conf}");
+    assert!(!conf.contains("ikev2=insist"), "{conf}");
+    assert!(conf.contains("#     ikev1-policy=accept\n"), "{conf}");
+    assert!(conf.contains("auto=start"), "{conf}");
+    for l in conf.lines().filter(|l| l.starts_with("    ike=")) {
+        assert!(!l.contains("gcm"), "{l}");
+    }
+    // One PFS group in quick mode: the first of 2, 5, 14, ... libreswan implements.
+    let groups = |conf: &str, key: &str| -> Vec<String> {
+        conf.lines()
+            .filter_map(|l| l.strip_prefix(key))
+            .flat_map(|v| v.split(','))
+            .map(|p| p.rsplit('-').next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let esp = groups(conf, "    esp=");
+    assert!(
+        !esp.is_empty() && esp.iter().all(|g| g == "dh14"),
+        "{esp:?}"
+    );
+    assert!(groups(conf, "    ike=").iter().any(|g| g.contains('+')));
+    // Aggressive: one phase 1 group too.
+    let site = west_ikev1("\n    aggressive: true");
+    let files = render(&site, "w.yaml", "east", None, Format::Libreswan, &read).unwrap();
+    let conf = &files[0].text;
+    assert!(conf.contains("    aggressive=yes\n"), "{conf}");
+    let ike = groups(conf, "    ike=");
+    assert!(
+        !ike.is_empty() && ike.iter().all(|g| g == "dh14"),
+        "{ike:?}"
+    );
+    // The IKEv2 example: no IKEv1 note.
+    assert!(!gen(Format::Libreswan).contains("ikev1-policy"));
+}
+
+#[test]
+fn ikev1_only_xfrmd_peer_lists_only_ikev1_and_waits() {
+    let site = west_ikev1("");
+    let text = concat(&render(&site, "w.yaml", "east", None, Format::Xfrmd, &read).unwrap());
+    assert_eq!(text.matches("ike_versions: [ikev1]\n").count(), 2, "{text}");
+    assert!(!text.contains("ikev2"), "{text}");
+    let peer = policy::load(&text, "east.yaml").unwrap_or_else(|d| panic!("{d}\n{text}"));
+    for t in &peer.connections[0].tunnels {
+        assert_eq!(t.options.ike_versions, vec![policy::IkeVersion::Ikev1]);
+        // `startup: start` is IKEv2 only: both ends wait for traffic (ACQUIRE).
+        assert_eq!(t.options.startup, policy::StartupAction::Add);
+    }
+    let generic = concat(&render(&site, "w.yaml", "east", None, Format::Generic, &read).unwrap());
+    assert!(generic.contains("IKEv1 (main mode)"), "{generic}");
+}

@@ -31,7 +31,9 @@ pub fn render(site: &Site, c: &PeerConnection, header: &str) -> Result<GenFile, 
         };
         let mut opts = rt.options();
         std::mem::swap(&mut opts.local_ts, &mut opts.remote_ts);
-        opts.startup = Some(if t.peer_initiates {
+        // `startup: start` is IKEv2 only (REQUIREMENTS §5 rule 2): an IKEv1-only xfrmd peer
+        // waits too, and the first packet's ACQUIRE starts main mode on either end.
+        opts.startup = Some(if t.peer_initiates && !t.ikev1_only() {
             StartupAction::Start
         } else {
             StartupAction::Add
