@@ -224,3 +224,52 @@ fn acquire_initiates_the_matching_tunnel_and_unknown_up_is_an_error() {
     assert_eq!(frames.len(), before + 1, "one IKE_SA_INIT request");
     assert_eq!(frames[before].dst.to_string(), "192.0.2.1:500");
 }
+
+/// The IKE major version of a UDP payload as sent (after the non-ESP marker on 4500).
+fn ike_major(f: &crate::transport::WireFrame) -> Option<u8> {
+    let ike = if f.src.port() == 4500 {
+        f.bytes.get(4..)?
+    } else {
+        &f.bytes[..]
+    };
+    Some(ike.get(17)? >> 4)
+}
+
+#[test]
+fn both_versions_initiate_ikev2_and_ikev1_only_sends_no_ikev2() {
+    // Issue 9: `[ikev1, ikev2]` still initiates (and establishes) with IKEv2.
+    let both = |s: &str| s.replace("ike_versions: [ikev2]", "ike_versions: [ikev1, ikev2]");
+    let net = SimNetwork::new();
+    let mut west = daemon(&both(WEST), &net, 1, 0xc000_0100);
+    let mut east = daemon(&both(EAST), &net, 2, 0xd000_0100);
+    let t0 = Instant::default();
+    west.start(t0).unwrap();
+    east.start(t0).unwrap();
+    run(&mut west, &mut east, t0, 3);
+    assert_eq!(west.kernel().state().sas.len(), 2);
+    assert_eq!(east.kernel().state().sas.len(), 2);
+    let frames = net.frames();
+    assert!(!frames.is_empty());
+    assert!(frames.iter().all(|f| ike_major(f) == Some(2)));
+
+    // An IKEv1-only tunnel belongs to the IKEv1 endpoint: the IKEv2 one never speaks for it.
+    let v1 = |s: &str| {
+        s.replace("ike_versions: [ikev2]", "ike_versions: [ikev1]")
+            .replace("startup: start", "startup: add")
+    };
+    let net = SimNetwork::new();
+    let mut west = daemon(&v1(WEST), &net, 3, 0xc000_0100);
+    let mut east = daemon(&v1(EAST), &net, 4, 0xd000_0100);
+    west.start(t0).unwrap();
+    east.start(t0).unwrap();
+    // An operator `up` reaches the IKEv1 endpoint (today's stub does not start it yet).
+    west.handle_control(
+        t0,
+        Request::Up {
+            connection: "east".into(),
+            tunnel: None,
+        },
+    );
+    run(&mut west, &mut east, t0, 3);
+    assert!(net.frames().iter().all(|f| ike_major(f) != Some(2)));
+}
