@@ -185,8 +185,13 @@ pub(super) fn describe(
         } => (
             Kind::IkeEstablished,
             format!(
-                "IKE_SA established with {remote} as {role} (SPIs {spi_i:016x}_i {spi_r:016x}_r): \
+                "{what} established with {remote} as {role} (SPIs {spi_i:016x}_i {spi_r:016x}_r): \
                  proposal chosen {encr}, {integ}, {prf}, DH group {dh}; {nat}",
+                what = if suite.version == 1 {
+                    "IKEv1 ISAKMP SA (main mode)"
+                } else {
+                    "IKE_SA"
+                },
                 role = if *initiator { "initiator" } else { "responder" },
                 encr = encr_name(suite.encr),
                 integ = integ(suite.integ),

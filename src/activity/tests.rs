@@ -40,6 +40,7 @@ fn ike_up(spi_i: u64) -> Event {
         spi_r: 0x2222,
         initiator: true,
         suite: IkeSuiteInfo {
+            version: 2,
             encr: EncrAlg::AesCbc { key_bits: 256 },
             prf: PrfAlg::HmacSha256,
             integ: Some(IntegAlg::HmacSha256_128),

@@ -50,7 +50,7 @@ impl TunnelState {
                 self.nat = *nat_detected;
                 self.last_error = None;
                 self.phase1 = Some(Phase1Algorithms {
-                    ike_version: "ikev2".into(),
+                    ike_version: format!("ikev{}", suite.version),
                     encryption: encr_name(suite.encr),
                     integrity: suite.integ.map(|i| integ_name(i).to_owned()),
                     dh_group: suite.dh.id(),

@@ -641,6 +641,7 @@ impl Endpoint {
             spi_r: u64::from_be_bytes(sa.cky_r),
             initiator: sa.initiator,
             suite: IkeSuiteInfo {
+                version: 1,
                 encr: suite.encr,
                 prf: suite.prf,
                 integ: None,

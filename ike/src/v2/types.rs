@@ -106,6 +106,8 @@ pub enum KernelCommand {
 /// The negotiated IKE SA algorithms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IkeSuiteInfo {
+    /// IKE major version of the SA: 1 (ISAKMP / IKEv1) or 2.
+    pub version: u8,
     pub encr: EncrAlg,
     pub prf: PrfAlg,
     pub integ: Option<IntegAlg>,
