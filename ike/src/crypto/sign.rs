@@ -1,6 +1,7 @@
 //! The signing half of IKEv2 certificate authentication: a [`PrivateKey`] loaded from PKCS#8
 //! or PKCS#1 (DER or PEM) that produces AUTH payload data for RFC 7427 Digital Signature
-//! (auth method 14) and the classic RFC 4754 ECDSA methods 9 and 10, through ring.
+//! (auth method 14) and the classic RFC 4754 ECDSA methods 9 and 10, through ring, plus the
+//! raw PKCS#1 v1.5 RSA signature of IKEv1 main mode (RFC 2409 5.1) through the `rsa` crate.
 //!
 //! The key never reaches `Debug` output, logs or error messages (its `Debug` prints
 //! `<redacted>`; errors only name the PEM label or ring's static reason), and decoded key bytes

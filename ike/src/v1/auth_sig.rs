@@ -183,6 +183,44 @@ mod tests {
     }
 
     #[test]
+    fn rsa_sig_is_pkcs1_type_1_over_the_raw_hash_without_digest_info() {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let key_pem = include_str!("../../tests/fixtures/cert/west_rsa.key.pem");
+        let cert_pem = include_str!("../../tests/fixtures/cert/west_rsa.pem");
+        let k = PrivateKey::from_pem(key_pem).unwrap();
+        let hash = [5u8; 32];
+        let sig = k.sign_pkcs1_unprefixed(&hash).unwrap();
+        // RFC 2409 5.1 with RFC 8017 9.2: EM = 0x00 || 0x01 || PS (0xff...) || 0x00 || HASH_I,
+        // the hash itself in place of a DigestInfo. Recover EM with the public exponent.
+        let pk = rsa::RsaPrivateKey::from_pkcs8_pem(key_pem)
+            .unwrap()
+            .to_public_key();
+        let em = rsa::BigUint::from_bytes_be(&sig)
+            .modpow(pk.e(), pk.n())
+            .to_bytes_be();
+        assert_eq!(em.len(), pk.size() - 1, "leading 0x00 dropped by BigUint");
+        assert_eq!(em[0], 0x01);
+        let ps = &em[1..em.len() - hash.len() - 1];
+        assert!(ps.len() >= 8 && ps.iter().all(|b| *b == 0xff));
+        assert_eq!(em[em.len() - hash.len() - 1], 0x00);
+        assert_eq!(&em[em.len() - hash.len()..], &hash);
+        // The certificate's key verifies it; another hash or a P-256 method does not.
+        let der = crate::v2::auth_cert::pem_certificates(cert_pem).unwrap();
+        let cpk = crate::crypto::cert::public_key_of(&der[0]).unwrap();
+        assert!(verify_sig(&cpk, AuthMethod::RSA_SIGNATURES, &hash, &sig).is_ok());
+        let e = verify_sig(&cpk, AuthMethod::RSA_SIGNATURES, &[6u8; 32], &sig).unwrap_err();
+        assert!(e.contains("does not verify"), "{e}");
+        assert!(verify_sig(&cpk, AuthMethod::ECDSA_SHA256_P256, &hash, &sig).is_err());
+        // An ECDSA key has no raw PKCS#1 signing.
+        let rng = ring::rand::SystemRandom::new();
+        let alg = &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng).unwrap();
+        let ec = PrivateKey::from_pkcs8_der(pkcs8.as_ref()).unwrap();
+        assert!(ec.sign_pkcs1_unprefixed(&hash).is_err());
+    }
+
+    #[test]
     fn ids_convert_for_certificate_checks() {
         assert_eq!(
             config_id(&Identification::Fqdn(b"gw.example".to_vec())),
