@@ -1,6 +1,7 @@
 //! The signing half of IKEv2 certificate authentication: a [`PrivateKey`] loaded from PKCS#8
 //! or PKCS#1 (DER or PEM) that produces AUTH payload data for RFC 7427 Digital Signature
-//! (auth method 14) and the classic RFC 4754 ECDSA methods 9 and 10, through ring.
+//! (auth method 14) and the classic RFC 4754 ECDSA methods 9 and 10, through ring, plus the
+//! raw PKCS#1 v1.5 RSA signature of IKEv1 main mode (RFC 2409 5.1) through the `rsa` crate.
 //!
 //! The key never reaches `Debug` output, logs or error messages (its `Debug` prints
 //! `<redacted>`; errors only name the PEM label or ring's static reason), and decoded key bytes
@@ -136,6 +137,9 @@ enum Inner {
 /// A private signing key. `Debug` prints `<redacted>`.
 pub struct PrivateKey {
     inner: Inner,
+    /// The same RSA key for raw PKCS#1 v1.5 signatures without DigestInfo (IKEv1 RFC 2409
+    /// 5.1), which ring does not offer. Zeroized on drop by the `rsa` crate.
+    rsa_raw: Option<Box<rsa::RsaPrivateKey>>,
     rsa_pss: bool,
     rng: SystemRandom,
 }
@@ -160,7 +164,10 @@ impl PrivateKey {
     /// Load a PKCS#8 PrivateKeyInfo (RSA, EC P-256 or EC P-384) from DER.
     pub fn from_pkcs8_der(der: &[u8]) -> core::result::Result<Self, KeyError> {
         let rng = SystemRandom::new();
+        let mut rsa_raw = None;
         let inner = if let Ok(kp) = RsaKeyPair::from_pkcs8(der) {
+            use rsa::pkcs8::DecodePrivateKey;
+            rsa_raw = rsa::RsaPrivateKey::from_pkcs8_der(der).ok().map(Box::new);
             Inner::Rsa(Box::new(kp))
         } else if let Ok(fixed) = ec_pair(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der, &rng) {
             Inner::Ec {
@@ -179,6 +186,7 @@ impl PrivateKey {
         };
         Ok(Self {
             inner,
+            rsa_raw,
             rsa_pss: false,
             rng,
         })
@@ -186,9 +194,11 @@ impl PrivateKey {
 
     /// Load a PKCS#1 RSAPrivateKey from DER.
     pub fn from_rsa_der(der: &[u8]) -> core::result::Result<Self, KeyError> {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
         let kp = RsaKeyPair::from_der(der).map_err(|e| KeyError::Rejected(e.to_string()))?;
         Ok(Self {
             inner: Inner::Rsa(Box::new(kp)),
+            rsa_raw: rsa::RsaPrivateKey::from_pkcs1_der(der).ok().map(Box::new),
             rsa_pss: false,
             rng: SystemRandom::new(),
         })
@@ -273,6 +283,19 @@ impl PrivateKey {
                 Ok(sig.as_ref().to_vec())
             }
         }
+    }
+
+    /// RSASSA-PKCS1-v1_5 signature (EMSA-PKCS1-v1_5 type 1 padding) over `data` as given, with
+    /// no hash and no DigestInfo: RFC 2409 5.1 signs HASH_I / HASH_R this way. Blinded (the
+    /// `rsa` crate's `sign_with_rng`). [`CryptoError::Unsupported`] for a non-RSA key.
+    pub fn sign_pkcs1_unprefixed(&self, data: &[u8]) -> Result<Vec<u8>> {
+        let key = self.rsa_raw.as_ref().ok_or(CryptoError::Unsupported)?;
+        key.sign_with_rng(
+            &mut rsa::rand_core::OsRng,
+            rsa::Pkcs1v15Sign::new_unprefixed(),
+            data,
+        )
+        .map_err(|_| CryptoError::Backend)
     }
 
     /// The RFC 7427 scheme for this key given the peer's SIGNATURE_HASH_ALGORITHMS list

@@ -277,7 +277,12 @@ impl Endpoint {
                         _ => 5,
                     };
                     let t = sa.tunnel;
-                    let hint = if step == 5 {
+                    let signed = sa
+                        .suite
+                        .is_some_and(|s| super::proposal::is_signature_method(s.auth));
+                    let hint = if step == 5 && signed {
+                        " (the peer rejected our certificate, signature or identity?)"
+                    } else if step == 5 {
                         " (pre-shared key or identity mismatch?)"
                     } else {
                         ""

@@ -1,29 +1,30 @@
-//! Main mode with pre-shared keys (RFC 2409 5 and 5.4), both roles, with RFC 3947 NAT-T
-//! discovery and the RFC 3706 DPD announcement:
+//! Main mode with pre-shared keys (RFC 2409 5 and 5.4) or signatures (5.1, RFC 4754), both
+//! roles, with RFC 3947 NAT-T discovery and the RFC 3706 DPD announcement:
 //!
 //! ```text
 //! 1  I->R  HDR, SA, VID(NAT-T), VID(DPD)
 //! 2  R->I  HDR, SA, VID...
-//! 3  I->R  HDR, KE, Ni, NAT-D, NAT-D
-//! 4  R->I  HDR, KE, Nr, NAT-D, NAT-D
-//! 5  I->R  HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)]     (port 4500 when a NAT was found)
-//! 6  R->I  HDR*, IDir, HASH_R
+//! 3  I->R  HDR, KE, Ni, NAT-D, NAT-D [, CR...]
+//! 4  R->I  HDR, KE, Nr, NAT-D, NAT-D [, CR...]
+//! 5  I->R  HDR*, IDii, HASH_I | CERT..., SIG_I [, N(INITIAL-CONTACT)]   (port 4500 behind NAT)
+//! 6  R->I  HDR*, IDir, HASH_R | CERT..., SIG_R
 //! ```
 //!
 //! Never installs an ESP SA (quick_mode.rs does) and never accepts aggressive mode.
 
+use super::auth_sig;
 use super::endpoint::Endpoint;
 use super::ids::{describe, phase1_id, v1_id};
 use super::isakmp_sa::{IsakmpSa, Keys, MmState};
-use super::proposal::{p1_accept, p1_choose, p1_offer, P1Suite};
+use super::proposal::{is_signature_method, p1_accept, p1_choose, p1_offer, P1Suite};
 use crate::crypto::auth_v1::{self, Phase1Transcript};
-use crate::crypto::{kdf_v1, natd::natd_v1};
+use crate::crypto::{kdf_v1, natd::natd_v1, Secret};
 use crate::v2::retransmit::Outstanding;
 use crate::v2::{CloseReason, Event, IkeSuiteInfo, Instant};
 use crate::wire::v1::{
-    payload_spans, Body, Doi, ExchangeType, HashRepr, HeaderRepr, IdRepr, KeRepr, KnownVendorId,
-    Message, NonceRepr, NotifyRepr, NotifyType, Payload, PayloadType, ProtocolId, SaRepr,
-    VendorIdRepr,
+    payload_spans, Body, CertRepr, Doi, ExchangeType, HashRepr, HeaderRepr, IdRepr, KeRepr,
+    KnownVendorId, Message, NonceRepr, NotifyRepr, NotifyType, Payload, PayloadType, ProtocolId,
+    SaRepr, VendorIdRepr,
 };
 use std::net::SocketAddr;
 
@@ -71,6 +72,26 @@ fn has_vid(payloads: &[Payload], k: KnownVendorId) -> bool {
     payloads
         .iter()
         .any(|p| matches!(p, Payload::VendorId(v) if v.identify() == Some(k)))
+}
+
+fn initial_contact(payloads: &[Payload]) -> bool {
+    payloads
+        .iter()
+        .any(|p| matches!(p, Payload::Notify(n) if n.notify_type == NotifyType::INITIAL_CONTACT))
+}
+
+/// Words for a main mode message 5/6 that does not decrypt: with pre-shared keys the usual
+/// cause is a different key.
+fn undecryptable(which: u8, sa: &IsakmpSa) -> String {
+    let psk = sa.suite.is_none_or(|s| !is_signature_method(s.auth));
+    format!(
+        "main mode message {which} could not be decrypted{}",
+        if psk {
+            " (pre-shared key mismatch)"
+        } else {
+            ""
+        }
+    )
 }
 
 fn find<T>(payloads: &[Payload], f: impl Fn(&Payload) -> Option<&T>) -> Option<&T> {
@@ -335,6 +356,13 @@ impl Endpoint {
             p.push(Payload::nat_d(r, false));
             p.push(Payload::nat_d(l, false));
         }
+        if is_signature_method(suite.auth) {
+            // RFC 2409 5.1 / RFC 2408 3.10: the CAs we trust, in messages 3 and 4 (where
+            // strongSwan and libreswan send them).
+            if let Some(c) = self.conns.get(sa.conn).and_then(|c| c.cert.as_ref()) {
+                p.extend(auth_sig::certreq_payloads(c));
+            }
+        }
         Ok(p)
     }
 
@@ -365,8 +393,13 @@ impl Endpoint {
             sa.ni = nonce.data.clone();
         }
         let cfg = self.conns.get(sa.conn).ok_or(None)?;
-        // RFC 2409 5: for pre-shared keys SKEYID = prf(pre-shared-key, Ni_b | Nr_b).
-        let skeyid = kdf_v1::skeyid_psk(suite.prf, &cfg.psk, &sa.ni, &sa.nr);
+        let skeyid = if is_signature_method(suite.auth) {
+            // RFC 2409 5: for signatures SKEYID = prf(Ni_b | Nr_b, g^xy).
+            kdf_v1::skeyid_sig(suite.prf, &sa.ni, &sa.nr, &g_xy)
+        } else {
+            // RFC 2409 5: for pre-shared keys SKEYID = prf(pre-shared-key, Ni_b | Nr_b).
+            kdf_v1::skeyid_psk(suite.prf, &cfg.psk, &sa.ni, &sa.nr)
+        };
         let k = kdf_v1::skeyid_dae(suite.prf, &skeyid, &g_xy, &sa.cky_i, &sa.cky_r);
         let ka = kdf_v1::encryption_key(suite.prf, &k.skeyid_e, suite.encr.key_len());
         sa.iv = kdf_v1::phase1_iv(suite.prf, &sa.g_xi, &sa.g_xr, suite.encr.block_len())
@@ -477,12 +510,8 @@ impl Endpoint {
         };
         // RFC 2409 5: HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b).
         let hash = auth_v1::hash_i(suite.prf, skeyid, &t, &idii_b);
-        let mut p = vec![
-            Payload::Id(id),
-            Payload::Hash(HashRepr {
-                data: hash.expose().to_vec(),
-            }),
-        ];
+        let mut p = vec![Payload::Id(id)];
+        p.extend(self.hash_or_sig(sa, &hash)?);
         let first_contact = !self.sas.values().any(|s| s.tunnel == sa.tunnel)
             && !self.children.iter().any(|c| c.tunnel == sa.tunnel);
         if first_contact {
@@ -515,11 +544,6 @@ impl Endpoint {
             _ => None,
         })
         .ok_or_else(|| Some(format!("main mode message {which} has no ID payload")))?;
-        let hash = find(payloads, |p| match p {
-            Payload::Hash(h) => Some(h),
-            _ => None,
-        })
-        .ok_or_else(|| Some(format!("main mode message {which} has no HASH payload")))?;
         let id_b = raw_body(first, chain, PayloadType::ID).ok_or(None)?;
         let skeyid = sa.skeyid.as_ref().ok_or(None)?;
         let suite = sa.suite.ok_or(None)?;
@@ -535,12 +559,45 @@ impl Endpoint {
         } else {
             auth_v1::hash_i(suite.prf, skeyid, &t, &id_b)
         };
+        let cfg = self.conns.get(sa.conn).ok_or(None)?;
+        if is_signature_method(suite.auth) {
+            let cert = cfg.cert.as_ref().ok_or(None)?;
+            let certs: Vec<&CertRepr> = payloads
+                .iter()
+                .filter_map(|p| match p {
+                    Payload::Cert(c) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            let sig = find(payloads, |p| match p {
+                Payload::Sig(s) => Some(s),
+                _ => None,
+            })
+            .map(|s| s.data.as_slice());
+            // RFC 2409 5.1: SIG_I / SIG_R is the signature over HASH_I / HASH_R; RFC 4945
+            // 3.1: the ID must be certified by the certificate.
+            auth_sig::verify_peer(
+                cert,
+                &certs,
+                &id.id,
+                cfg.remote_id.as_ref(),
+                suite.auth,
+                want.expose(),
+                sig,
+            )
+            .map_err(|e| Some(format!("main mode message {which}: {e}")))?;
+            return Ok(initial_contact(payloads));
+        }
+        let hash = find(payloads, |p| match p {
+            Payload::Hash(h) => Some(h),
+            _ => None,
+        })
+        .ok_or_else(|| Some(format!("main mode message {which} has no HASH payload")))?;
         auth_v1::verify_hash(&want, &hash.data).map_err(|_| {
             Some(format!(
                 "main mode message {which}: HASH does not verify (pre-shared key mismatch)"
             ))
         })?;
-        let cfg = self.conns.get(sa.conn).ok_or(None)?;
         if let Some(want) = cfg.remote_id.as_ref() {
             if v1_id(want).as_ref() != Some(&id.id) {
                 return Err(Some(format!(
@@ -550,10 +607,26 @@ impl Endpoint {
                 )));
             }
         }
-        let initial_contact = payloads.iter().any(
-            |p| matches!(p, Payload::Notify(n) if n.notify_type == NotifyType::INITIAL_CONTACT),
-        );
-        Ok(initial_contact)
+        Ok(initial_contact(payloads))
+    }
+
+    /// HASH_I / HASH_R as a HASH payload (pre-shared key) or our CERT chain and our
+    /// signature over it (RFC 2409 5.1: `IDii, [ CERT, ] SIG_I`).
+    fn hash_or_sig(&self, sa: &IsakmpSa, hash: &Secret) -> Result<Vec<Payload>, Option<String>> {
+        let suite = sa.suite.ok_or(None)?;
+        if !is_signature_method(suite.auth) {
+            return Ok(vec![Payload::Hash(HashRepr {
+                data: hash.expose().to_vec(),
+            })]);
+        }
+        let cert = self
+            .conns
+            .get(sa.conn)
+            .and_then(|c| c.cert.as_ref())
+            .ok_or(None)?;
+        let mut p = auth_sig::cert_payloads(cert);
+        p.push(auth_sig::sign(cert, suite.auth, hash.expose()).map_err(Some)?);
+        Ok(p)
     }
 
     /// Responder: message 5 → message 6; phase 1 is established.
@@ -565,9 +638,7 @@ impl Endpoint {
         remote: SocketAddr,
         msg: &Message,
     ) -> Result<(), Option<String>> {
-        let (payloads, chain) = sa.open(msg).ok_or_else(|| {
-            Some("main mode message 5 could not be decrypted (pre-shared key mismatch)".to_string())
-        })?;
+        let (payloads, chain) = sa.open(msg).ok_or_else(|| Some(undecryptable(5, sa)))?;
         let initial_contact = self.check_auth(sa, &payloads, &chain, msg.header.next_payload)?;
         // RFC 3947 4: the responder answers from where message 5 came (port 4500).
         sa.follow(local, remote);
@@ -586,12 +657,8 @@ impl Endpoint {
         };
         // RFC 2409 5: HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).
         let hash = auth_v1::hash_r(suite.prf, skeyid, &t, &idir_b);
-        let p = vec![
-            Payload::Id(id),
-            Payload::Hash(HashRepr {
-                data: hash.expose().to_vec(),
-            }),
-        ];
+        let mut p = vec![Payload::Id(id)];
+        p.extend(self.hash_or_sig(sa, &hash)?);
         self.mm_send(now, sa, p, true)?;
         // RFC 2409 appendix B: phase 2 IVs start from the last CBC block of phase 1.
         sa.p1_last = sa.iv.clone();
@@ -606,10 +673,21 @@ impl Endpoint {
         sa: &mut IsakmpSa,
         msg: &Message,
     ) -> Result<(), Option<String>> {
-        let (payloads, chain) = sa.open(msg).ok_or_else(|| {
-            Some("main mode message 6 could not be decrypted (pre-shared key mismatch)".to_string())
-        })?;
-        let initial_contact = self.check_auth(sa, &payloads, &chain, msg.header.next_payload)?;
+        let (payloads, chain) = sa.open(msg).ok_or_else(|| Some(undecryptable(6, sa)))?;
+        let initial_contact = match self.check_auth(sa, &payloads, &chain, msg.header.next_payload)
+        {
+            Ok(ic) => ic,
+            Err(None) => return Err(None),
+            Err(e) => {
+                // The responder considers phase 1 done: a Delete under the phase 1 keys
+                // (RFC 2408 3.15, RFC 2409 5.7) ends its half.
+                sa.p1_last = sa.iv.clone();
+                sa.state = MmState::Established;
+                self.send_isakmp_delete(sa);
+                sa.state = MmState::ISent5;
+                return Err(e);
+            }
+        };
         sa.retx = None;
         sa.p1_last = sa.iv.clone();
         self.established(now, sa, initial_contact);

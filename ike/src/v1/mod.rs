@@ -8,6 +8,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod auth_sig;
 mod child;
 mod endpoint;
 #[cfg(any(test, feature = "insecure-test-provider"))]

@@ -6,6 +6,7 @@
 //! derives keys. Every refusal is a plain-words reason naming what was offered.
 
 use crate::config::{ConnectionConfig, EspProposal, IkeProposal};
+use crate::crypto::sign::KeyKind;
 use crate::crypto::{ids_v1, DhGroup, EncrAlg, IntegAlg, PrfAlg};
 use crate::wire::v1::{
     situation, Attribute, AuthMethod, Doi, EncapsulationMode, EncryptionAlgorithm, LifeType,
@@ -21,6 +22,8 @@ pub struct P1Suite {
     pub prf: PrfAlg,
     pub dh: DhGroup,
     pub lifetime: Duration,
+    /// The phase 1 Authentication Method both sides use (pre-shared key or a signature).
+    pub auth: AuthMethod,
 }
 
 /// The negotiated ESP transform of a quick mode.
@@ -94,15 +97,38 @@ fn p1_transform(
     }
 }
 
+/// The phase 1 Authentication Method of a configuration: pre-shared key without a
+/// certificate, else the signature method of our key. RFC 2409 appendix A: RSA signatures = 3;
+/// RFC 4754 4: ECDSA-256 (SHA-256, P-256) = 9, ECDSA-384 (SHA-384, P-384) = 10.
+pub fn p1_auth_method(cfg: &ConnectionConfig) -> AuthMethod {
+    match cfg.cert.as_ref().map(|c| c.key.kind()) {
+        None => AuthMethod::PRE_SHARED_KEY,
+        Some(KeyKind::Rsa) => AuthMethod::RSA_SIGNATURES,
+        Some(KeyKind::EcP256) => AuthMethod::ECDSA_SHA256_P256,
+        Some(KeyKind::EcP384) => AuthMethod::ECDSA_SHA384_P384,
+    }
+}
+
+/// Whether `m` is one of the signature methods (RFC 2409 5.1, RFC 4754).
+pub fn is_signature_method(m: AuthMethod) -> bool {
+    [
+        AuthMethod::RSA_SIGNATURES,
+        AuthMethod::ECDSA_SHA256_P256,
+        AuthMethod::ECDSA_SHA384_P384,
+    ]
+    .contains(&m)
+}
+
 /// Our phase 1 offer: one ISAKMP proposal, one KEY_IKE transform per configured proposal
-/// that IKEv1 can carry, in preference order.
+/// that IKEv1 can carry, in preference order, all with our authentication method.
 pub fn p1_offer(cfg: &ConnectionConfig) -> SaRepr {
+    let auth = p1_auth_method(cfg);
     let transforms = cfg
         .ike_proposals
         .iter()
         .filter(|p| p1_supported(p))
         .zip(1u8..)
-        .map(|(p, n)| p1_transform(n, p, cfg.ike_lifetime, AuthMethod::PRE_SHARED_KEY))
+        .map(|(p, n)| p1_transform(n, p, cfg.ike_lifetime, auth))
         .collect();
     SaRepr {
         doi: Doi::IPSEC,
@@ -216,10 +242,13 @@ pub fn p1_choose(cfg: &ConnectionConfig, offer: &SaRepr) -> Result<(P1Suite, SaR
         [p] if p.protocol_id == ProtocolId::ISAKMP => p,
         _ => return Err("phase 1 SA payload must hold exactly one ISAKMP proposal".into()),
     };
+    // The responder accepts only the authentication method matching its own configuration
+    // (its pre-shared key or the type of its certificate's key).
+    let auth = p1_auth_method(cfg);
     let parsed: Vec<(&TransformRepr, IkeProposal, Option<u64>)> = prop
         .transforms
         .iter()
-        .filter_map(|t| p1_parse(t, AuthMethod::PRE_SHARED_KEY).map(|(p, l)| (t, p, l)))
+        .filter_map(|t| p1_parse(t, auth).map(|(p, l)| (t, p, l)))
         .collect();
     for ours in cfg.ike_proposals.iter().filter(|p| p1_supported(p)) {
         if let Some((t, p, life)) = parsed.iter().find(|(_, p, _)| same_p1(p, ours)) {
@@ -240,6 +269,7 @@ pub fn p1_choose(cfg: &ConnectionConfig, offer: &SaRepr) -> Result<(P1Suite, SaR
                     prf: p.prf,
                     dh: p.dh,
                     lifetime: theirs.min(cfg.ike_lifetime),
+                    auth,
                 },
                 reply,
             ));
@@ -247,8 +277,11 @@ pub fn p1_choose(cfg: &ConnectionConfig, offer: &SaRepr) -> Result<(P1Suite, SaR
     }
     let offered: Vec<String> = prop.transforms.iter().map(describe_p1).collect();
     Err(format!(
-        "no phase 1 proposal chosen: the peer offered [{}] (IKEv1 numbers), none matches ours",
-        offered.join("; ")
+        "no phase 1 proposal chosen: the peer offered [{}] (IKEv1 numbers), none matches ours \
+         (we authenticate with {} = auth {})",
+        offered.join("; "),
+        auth_words(auth),
+        auth.0
     ))
 }
 
@@ -261,7 +294,8 @@ pub fn p1_accept(cfg: &ConnectionConfig, reply: &SaRepr) -> Result<P1Suite, Stri
         _ => None,
     }
     .ok_or("phase 1 reply must hold one proposal with one transform")?;
-    let (p, life) = p1_parse(t, AuthMethod::PRE_SHARED_KEY).ok_or_else(|| {
+    let auth = p1_auth_method(cfg);
+    let (p, life) = p1_parse(t, auth).ok_or_else(|| {
         format!(
             "phase 1 reply chose a transform we cannot use ({})",
             describe_p1(t)
@@ -284,7 +318,18 @@ pub fn p1_accept(cfg: &ConnectionConfig, reply: &SaRepr) -> Result<P1Suite, Stri
         lifetime: life
             .map_or(cfg.ike_lifetime, Duration::from_secs)
             .min(cfg.ike_lifetime),
+        auth,
     })
+}
+
+fn auth_words(m: AuthMethod) -> &'static str {
+    match m {
+        AuthMethod::PRE_SHARED_KEY => "a pre-shared key",
+        AuthMethod::RSA_SIGNATURES => "RSA signatures",
+        AuthMethod::ECDSA_SHA256_P256 => "ECDSA P-256 signatures",
+        AuthMethod::ECDSA_SHA384_P384 => "ECDSA P-384 signatures",
+        _ => "another method",
+    }
 }
 
 /// ESP transform id of an encryption algorithm (RFC 2407 4.4.4: 12 = ESP_AES, RFC 4106 8.1:

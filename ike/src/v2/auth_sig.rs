@@ -125,6 +125,20 @@ pub fn verify_peer(
         .filter(|p| p.encoding == CertEncoding::X509_CERT_SIGNATURE)
         .map(|p| p.data.as_slice())
         .collect();
+    let key = peer_certificate_key(c, &x509, id, remote_id)?;
+    verify_signature(&key, auth, octets)
+}
+
+/// The certificate checks shared by IKEv2 IKE_AUTH and IKEv1 main mode: `x509[0]` (the end
+/// entity; the others are intermediates) chains to one of our CAs at the clock's time, the
+/// peer's `id` is certified by it (RFC 4945 3.1) and equals `remote_id` when one is set.
+/// Returns the end entity's public key; `Err` is the failed check in plain words.
+pub(crate) fn peer_certificate_key(
+    c: &CertAuth,
+    x509: &[&[u8]],
+    id: &Identification,
+    remote_id: Option<&Identification>,
+) -> Result<CertPublicKey, String> {
     let Some((ee, inter)) = x509.split_first() else {
         return Err("peer sent no X.509 certificate (CERT payload, encoding 4)".into());
     };
@@ -148,7 +162,7 @@ pub fn verify_peer(
             ));
         }
     }
-    verify_signature(&key, auth, octets)
+    Ok(key)
 }
 
 fn verify_signature(key: &CertPublicKey, auth: &AuthPayload, octets: &[u8]) -> Result<(), String> {

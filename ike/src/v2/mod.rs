@@ -9,7 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod auth_cert;
-mod auth_sig;
+pub(crate) mod auth_sig;
 mod child_sa;
 mod cookie;
 mod dispatch;
