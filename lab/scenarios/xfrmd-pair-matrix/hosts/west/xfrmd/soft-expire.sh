@@ -20,5 +20,5 @@ args=$(ip xfrm state | awk -v src="$1" '
 [ -n "$args" ] || { echo "no ESP SA from $1"; exit 1; }
 spi=$(echo "$args" | sed 's/.* spi \([^ ]*\) .*/\1/')
 # shellcheck disable=SC2086
-ip xfrm state update $args limit time-soft 1 time-hard 3600
+ip xfrm state update $args limit time-soft 1 limit time-hard 3600
 echo "soft expire armed on spi $spi"
