@@ -420,3 +420,32 @@ fn a_tunnel_with_both_versions_answers_ikev1_but_does_not_initiate_it() {
         "[ikev1, ikev2] initiates IKEv2"
     );
 }
+
+#[test]
+fn a_pair_replaced_by_the_peers_rekey_is_deleted_after_a_grace_period_if_the_peer_keeps_it() {
+    let mut p = establish_pair(pair(common()));
+    // B (the quick mode responder) rekeys, as a strongSwan or libreswan peer would; its
+    // Delete of the old pair is lost, as if the peer never sent one.
+    let spi_b = p.kb.sas.keys().next().unwrap().1;
+    p.hook = Box::new(move |from, t, _| {
+        // Informational messages from B after the rekey carry the Delete: drop them.
+        if from == Side::B && t.bytes.get(18) == Some(&5) {
+            Verdict::Drop
+        } else {
+            Verdict::Deliver
+        }
+    });
+    p.b.expire(p.now, spi_b, false);
+    p.run_until_idle();
+    assert_eq!(
+        p.ka.count(Direction::Inbound),
+        2,
+        "old and new pair during the grace"
+    );
+    p.run_for(Duration::from_secs(10));
+    for k in [&p.ka, &p.kb] {
+        assert_eq!(k.count(Direction::Inbound), 1, "{:?}", k.log);
+        assert_eq!(k.count(Direction::Outbound), 1);
+    }
+    assert_keys_match(&p);
+}

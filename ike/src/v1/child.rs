@@ -16,6 +16,9 @@ use crate::v2::{
 use crate::wire::v1::{DeleteRepr, Doi, Payload, ProtocolId};
 use crate::wire::v2::TrafficSelector;
 
+/// How long a pair replaced by the peer's rekey stays before we delete it ourselves.
+pub(super) const REKEYED_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// IPsec DOI protocol number of ESP, an input of KEYMAT (RFC 2409 5.5).
 const PROTO_ESP: u8 = 3;
 
@@ -169,6 +172,7 @@ impl Endpoint {
             min_nonce: n.ni.min(n.nr).to_vec(),
             replaces: None,
             pending_out,
+            delete_at: None,
         })
     }
 
@@ -217,6 +221,12 @@ impl Endpoint {
             });
             if let Some(c) = self.children.iter_mut().find(|c| c.id == o) {
                 c.state = ChildState::Rekeyed;
+                // strongSwan (delete_rekeyed = no, its IKEv1 default) and libreswan leave
+                // the replaced pair to expire; two pairs for one tunnel is state nobody
+                // needs, so it goes after a grace period for packets still in flight.
+                if !ours {
+                    c.delete_at = Some(now + REKEYED_GRACE);
+                }
             }
             if ours {
                 // RFC 2409 has no rekey exchange: the initiator of the new pair deletes the
@@ -365,8 +375,17 @@ impl Endpoint {
         }
     }
 
-    /// Child timers: rekeys that are due.
+    /// Child timers: replaced pairs whose grace is over, and rekeys that are due.
     pub(super) fn child_timers(&mut self, now: Instant) {
+        let gone: Vec<ChildSaRef> = self
+            .children
+            .iter()
+            .filter(|c| c.delete_at.is_some_and(|t| t <= now))
+            .map(|c| c.id)
+            .collect();
+        for id in gone {
+            self.delete_child(now, id, Some(CloseReason::Rekeyed), true);
+        }
         let due: Vec<ChildSaRef> = self
             .children
             .iter()

@@ -104,6 +104,9 @@ impl Endpoint {
             return;
         }
         if !sa.is_established() {
+            if sa.initiator && sa.state == MmState::ISent5 {
+                self.rejected_message_5(now, sa, msg);
+            }
             return;
         }
         let mid = msg.header.message_id;
@@ -173,6 +176,28 @@ impl Endpoint {
                 _ => {}
             }
         }
+    }
+
+    /// A protected informational while we wait for main mode message 6: the responder
+    /// rejected message 5 (strongSwan reports so under its own keys). Its phase 2 IV seed is
+    /// the last CBC block of phase 1 so far, message 5's.
+    fn rejected_message_5(&mut self, now: Instant, sa: &mut IsakmpSa, msg: &Message) {
+        sa.p1_last = sa.iv.clone();
+        let reason = match sa.open(msg) {
+            None => "the peer rejected main mode message 5 and its report does not decrypt \
+                     (pre-shared key mismatch)"
+                .to_string(),
+            Some((payloads, _)) => match payloads.iter().find_map(|p| match p {
+                Payload::Notify(n) if n.notify_type.is_error() => Some(n.notify_type),
+                _ => None,
+            }) {
+                Some(t) => format!("the peer rejected main mode message 5: {t:?}"),
+                None => return,
+            },
+        };
+        let t = sa.tunnel;
+        self.fail(t, reason);
+        self.close_sa(now, sa, CloseReason::Failed);
     }
 
     fn notify(&mut self, now: Instant, sa: &mut IsakmpSa, n: &NotifyRepr) {

@@ -169,6 +169,9 @@ pub struct ChildV1 {
     pub replaces: Option<ChildSaRef>,
     /// Responder: the outbound SA, installed when quick mode 3 arrives.
     pub pending_out: Option<KernelCommand>,
+    /// Replaced by the peer's rekey: when we delete it if the peer has not (many IKEv1
+    /// peers leave the old pair to expire).
+    pub delete_at: Option<Instant>,
 }
 
 impl IsakmpSa {
