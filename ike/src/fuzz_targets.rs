@@ -179,7 +179,15 @@ pub const ENGINE_TARGETS: &[(&str, Target)] = &[
     ("v2_responder", v2_responder),
     ("v2_initiator", v2_initiator),
     ("v2_established", v2_established),
+    ("v1_responder", v1_responder),
 ];
+
+/// `v1_responder`: an IKEv1 responder fed attacker datagrams never establishes anything
+/// (body in `v1::fuzz`).
+#[cfg(any(test, feature = "insecure-test-provider"))]
+pub fn v1_responder(data: &[u8]) {
+    crate::v1::fuzz::responder(data);
+}
 
 /// `v2_responder`: a responder engine fed attacker datagrams never establishes anything
 /// (bodies in `v2::fuzz`).

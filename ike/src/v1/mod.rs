@@ -8,6 +8,16 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod child;
 mod endpoint;
+#[cfg(any(test, feature = "insecure-test-provider"))]
+#[doc(hidden)]
+pub mod fuzz;
+mod ids;
+mod informational;
+mod isakmp_sa;
+mod main_mode;
+mod proposal;
+mod quick_mode;
 
 pub use endpoint::Endpoint;

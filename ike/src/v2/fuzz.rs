@@ -45,7 +45,7 @@ fn endpoint(local: &str, remote: &str, seed: u64, spi: u32) -> Endpoint {
 }
 
 /// `u16 length ‖ bytes` frames; a short tail is one last frame.
-fn frames(data: &[u8]) -> Vec<&[u8]> {
+pub(crate) fn frames(data: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut rest = data;
     while out.len() < MAX_FRAMES && !rest.is_empty() {
@@ -64,14 +64,14 @@ fn frames(data: &[u8]) -> Vec<&[u8]> {
 /// Control byte: bit 0 patch SPIi, bit 1 patch SPIr, bit 2 port 4500 (with the non-ESP
 /// marker stripped as the daemon does), bits 4-7 advance the clock by that many seconds
 /// squared before delivery (timers: retransmits, half-open expiry, DPD, rekeys).
-struct Control(u8);
+pub(crate) struct Control(pub(crate) u8);
 
 impl Control {
-    fn wait(&self) -> Duration {
+    pub(crate) fn wait(&self) -> Duration {
         let s = u64::from(self.0 >> 4);
         Duration::from_secs(s * s)
     }
-    fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         if self.0 & 4 != 0 {
             4500
         } else {
@@ -81,7 +81,7 @@ impl Control {
 }
 
 /// Copies the datagram, writing the SPIs the control byte asks for into the IKE header.
-fn patched(ctl: &Control, bytes: &[u8], spi_i: u64, spi_r: u64) -> Vec<u8> {
+pub(crate) fn patched(ctl: &Control, bytes: &[u8], spi_i: u64, spi_r: u64) -> Vec<u8> {
     let mut v = bytes.to_vec();
     if ctl.0 & 1 != 0 && v.len() >= 8 {
         v[..8].copy_from_slice(&spi_i.to_be_bytes());
@@ -92,7 +92,7 @@ fn patched(ctl: &Control, bytes: &[u8], spi_i: u64, spi_r: u64) -> Vec<u8> {
     v
 }
 
-fn with_port(addr: &str, port: u16) -> SocketAddr {
+pub(crate) fn with_port(addr: &str, port: u16) -> SocketAddr {
     let mut a: SocketAddr = addr.parse().unwrap();
     a.set_port(port);
     a

@@ -22,7 +22,7 @@ mod ike_sa;
 mod lifecycle;
 mod proposal;
 mod protect;
-mod retransmit;
+pub(crate) mod retransmit;
 mod rules;
 mod suite_name;
 mod tasks;

@@ -185,9 +185,58 @@ pub enum Side {
 
 pub type Hook = Box<dyn FnMut(Side, &Transmit, u64) -> Verdict>;
 
-pub struct Pair {
-    pub a: Endpoint,
-    pub b: Endpoint,
+/// What the harness needs of an engine: the IKEv2 and the IKEv1 endpoint share this API.
+pub trait PairEndpoint {
+    fn build(provider: CryptoProvider, spis: SequentialSpis, conns: Vec<ConnectionConfig>) -> Self;
+    fn poll_transmit(&mut self) -> Option<Transmit>;
+    fn poll_command(&mut self) -> Option<KernelCommand>;
+    fn poll_event(&mut self) -> Option<Event>;
+    fn poll_timeout(&self) -> Option<Instant>;
+    fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, b: &[u8]);
+    fn handle_timeout(&mut self, now: Instant);
+    fn initiate(&mut self, now: Instant, t: TunnelRef) -> bool;
+    fn summary(&self) -> Vec<ike::v2::SaSummary>;
+}
+
+macro_rules! pair_endpoint {
+    ($t:ty) => {
+        impl PairEndpoint for $t {
+            fn build(p: CryptoProvider, s: SequentialSpis, c: Vec<ConnectionConfig>) -> Self {
+                <$t>::new(p, Box::new(s), c)
+            }
+            fn poll_transmit(&mut self) -> Option<Transmit> {
+                <$t>::poll_transmit(self)
+            }
+            fn poll_command(&mut self) -> Option<KernelCommand> {
+                <$t>::poll_command(self)
+            }
+            fn poll_event(&mut self) -> Option<Event> {
+                <$t>::poll_event(self)
+            }
+            fn poll_timeout(&self) -> Option<Instant> {
+                <$t>::poll_timeout(self)
+            }
+            fn handle_datagram(&mut self, n: Instant, l: SocketAddr, r: SocketAddr, b: &[u8]) {
+                <$t>::handle_datagram(self, n, l, r, b)
+            }
+            fn handle_timeout(&mut self, now: Instant) {
+                <$t>::handle_timeout(self, now)
+            }
+            fn initiate(&mut self, now: Instant, t: TunnelRef) -> bool {
+                <$t>::initiate(self, now, t)
+            }
+            fn summary(&self) -> Vec<ike::v2::SaSummary> {
+                <$t>::summary(self)
+            }
+        }
+    };
+}
+pair_endpoint!(Endpoint);
+pair_endpoint!(ike::v1::Endpoint);
+
+pub struct Pair<E: PairEndpoint = Endpoint> {
+    pub a: E,
+    pub b: E,
     pub now: Instant,
     pub net: VecDeque<(Side, Transmit)>,
     pub hook: Hook,
@@ -202,9 +251,20 @@ pub struct Pair {
 
 impl Pair {
     pub fn new(ca: ConnectionConfig, cb: ConnectionConfig) -> Self {
+        Pair::<Endpoint>::with(ca, cb)
+    }
+
+    pub fn suite(s: Suite) -> Self {
+        Self::new(config(A, B, s), config(B, A, s))
+    }
+}
+
+impl<E: PairEndpoint> Pair<E> {
+    /// A pair of engines of type `E` for one tunnel each.
+    pub fn with(ca: ConnectionConfig, cb: ConnectionConfig) -> Self {
         Pair {
-            a: Endpoint::new(provider(1), Box::new(SequentialSpis(0xa000_0000)), vec![ca]),
-            b: Endpoint::new(provider(2), Box::new(SequentialSpis(0xb000_0000)), vec![cb]),
+            a: E::build(provider(1), SequentialSpis(0xa000_0000), vec![ca]),
+            b: E::build(provider(2), SequentialSpis(0xb000_0000), vec![cb]),
             now: Instant::from_secs(1000),
             net: VecDeque::new(),
             hook: Box::new(|_, _, _| Verdict::Deliver),
@@ -215,10 +275,6 @@ impl Pair {
             eb: Vec::new(),
             nat: None,
         }
-    }
-
-    pub fn suite(s: Suite) -> Self {
-        Self::new(config(A, B, s), config(B, A, s))
     }
 
     fn collect(&mut self) {
@@ -326,13 +382,13 @@ impl Pair {
     }
 
     pub fn established(&self) -> bool {
-        let up = |e: &Endpoint| e.summary().iter().any(|s| s.established);
+        let up = |e: &E| e.summary().iter().any(|s| s.established);
         up(&self.a) && up(&self.b)
     }
 }
 
 /// Checks that each side's outbound SAs are the peer's inbound SAs with equal keys.
-pub fn assert_keys_match(p: &Pair) {
+pub fn assert_keys_match<E: PairEndpoint>(p: &Pair<E>) {
     let check = |x: &Kernel, y: &Kernel| {
         for ((d, spi), algo) in &x.sas {
             if *d == 1 {

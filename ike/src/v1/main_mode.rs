@@ -1,0 +1,749 @@
+//! Main mode with pre-shared keys (RFC 2409 5 and 5.4), both roles, with RFC 3947 NAT-T
+//! discovery and the RFC 3706 DPD announcement:
+//!
+//! ```text
+//! 1  I->R  HDR, SA, VID(NAT-T), VID(DPD)
+//! 2  R->I  HDR, SA, VID...
+//! 3  I->R  HDR, KE, Ni, NAT-D, NAT-D
+//! 4  R->I  HDR, KE, Nr, NAT-D, NAT-D
+//! 5  I->R  HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)]     (port 4500 when a NAT was found)
+//! 6  R->I  HDR*, IDir, HASH_R
+//! ```
+//!
+//! Never installs an ESP SA (quick_mode.rs does) and never accepts aggressive mode.
+
+use super::endpoint::Endpoint;
+use super::ids::{describe, phase1_id, v1_id};
+use super::isakmp_sa::{IsakmpSa, Keys, MmState};
+use super::proposal::{p1_accept, p1_choose, p1_offer, P1Suite};
+use crate::crypto::auth_v1::{self, Phase1Transcript};
+use crate::crypto::{kdf_v1, natd::natd_v1};
+use crate::v2::retransmit::Outstanding;
+use crate::v2::{CloseReason, Event, IkeSuiteInfo, Instant};
+use crate::wire::v1::{
+    payload_spans, Body, Doi, ExchangeType, HashRepr, HeaderRepr, IdRepr, KeRepr, KnownVendorId,
+    Message, NonceRepr, NotifyRepr, NotifyType, Payload, PayloadType, ProtocolId, SaRepr,
+    VendorIdRepr,
+};
+use std::net::SocketAddr;
+
+/// NAT-T port (RFC 3947 4).
+pub const NATT_PORT: u16 = 4500;
+
+/// Body bytes of the first payload of type `ty` in a chain starting with `first`.
+pub(super) fn raw_body(first: PayloadType, chain: &[u8], ty: PayloadType) -> Option<Vec<u8>> {
+    let (spans, _) = payload_spans(first, chain).ok()?;
+    let s = spans.iter().find(|s| s.ty == ty)?;
+    chain.get(s.body.clone()).map(<[u8]>::to_vec)
+}
+
+/// The plaintext chain of an unencrypted message (after the 28-octet header).
+fn plain_chain(bytes: &[u8]) -> &[u8] {
+    bytes.get(crate::wire::v1::HEADER_LEN..).unwrap_or_default()
+}
+
+fn sa_body(sa: &SaRepr) -> Option<Vec<u8>> {
+    let mut b = vec![0u8; sa.buffer_len()];
+    let n = sa.emit(&mut b).ok()?;
+    b.truncate(n);
+    Some(b)
+}
+
+pub(super) fn id_body(id: &IdRepr) -> Option<Vec<u8>> {
+    let mut b = vec![0u8; id.buffer_len()];
+    let n = id.emit(&mut b).ok()?;
+    b.truncate(n);
+    Some(b)
+}
+
+fn vids(natt: bool) -> Vec<Payload> {
+    let mut v = Vec::new();
+    if natt {
+        v.push(Payload::VendorId(VendorIdRepr::known(
+            KnownVendorId::NatTRfc3947,
+        )));
+    }
+    v.push(Payload::VendorId(VendorIdRepr::known(KnownVendorId::Dpd)));
+    v
+}
+
+fn has_vid(payloads: &[Payload], k: KnownVendorId) -> bool {
+    payloads
+        .iter()
+        .any(|p| matches!(p, Payload::VendorId(v) if v.identify() == Some(k)))
+}
+
+fn find<T>(payloads: &[Payload], f: impl Fn(&Payload) -> Option<&T>) -> Option<&T> {
+    payloads.iter().find_map(f)
+}
+
+impl Endpoint {
+    /// Initiator: main mode message 1. Returns our cookie.
+    pub(super) fn start_main_mode(&mut self, now: Instant, conn: usize) -> Option<[u8; 8]> {
+        if !self.conns.get(conn)?.versions.initiates_v1() {
+            return None;
+        }
+        self.start_main_mode_any(now, conn)
+    }
+
+    /// Main mode message 1 for any IKEv1-enabled tunnel (also one that initiates IKEv2 but
+    /// has IKEv1 Child SAs to rekey).
+    pub(super) fn start_main_mode_any(&mut self, now: Instant, conn: usize) -> Option<[u8; 8]> {
+        if self.conn_state.get(conn).is_some_and(|c| c.disabled) {
+            return None;
+        }
+        let cfg = self.conns.get(conn)?;
+        if !cfg.versions.v1 {
+            return None;
+        }
+        let offer = p1_offer(cfg);
+        if offer
+            .proposals
+            .first()
+            .is_none_or(|p| p.transforms.is_empty())
+        {
+            let t = cfg.tunnel;
+            self.fail(
+                t,
+                "no IKEv1 phase 1 proposal: IKEv1 needs an AES-CBC ike proposal (GCM is IKEv2 only)"
+                    .into(),
+            );
+            return None;
+        }
+        let cky_i: [u8; 8] = self.random(8)?.try_into().ok()?;
+        let (tunnel, local, remote, retx) = (cfg.tunnel, cfg.local, cfg.remote, cfg.retransmit);
+        let mut sa = IsakmpSa::new(conn, tunnel, cky_i, [0; 8], true, local, remote, now);
+        sa.sai_b = sa_body(&offer)?;
+        let mut payloads = vec![Payload::Sa(offer)];
+        payloads.extend(vids(true));
+        let header = HeaderRepr::new(cky_i, [0; 8], ExchangeType::MAIN_MODE, 0);
+        let bytes = Message::plain(header, payloads).to_vec().ok()?;
+        sa.retx = Some(Outstanding::new(now, &retx, 0, vec![bytes.clone()]));
+        sa.last_tx = bytes.clone();
+        self.send(local, remote, bytes);
+        self.sas.insert(cky_i, sa);
+        Some(cky_i)
+    }
+
+    /// Responder: main mode message 1 for no known SA.
+    pub(super) fn main_mode_request(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        msg: &Message,
+        bytes: &[u8],
+    ) {
+        // A retransmitted message 1: the SA made for it answers with the same message 2.
+        if let Some(sa) = self
+            .sas
+            .values()
+            .find(|s| !s.initiator && s.cky_i == msg.header.initiator_cookie && s.remote == remote)
+        {
+            if sa.last_rx == bytes && !sa.last_tx.is_empty() {
+                let (l, r, b) = (sa.local, sa.remote, sa.last_tx.clone());
+                self.send(l, r, b);
+            }
+            return;
+        }
+        let Body::Plain(payloads) = &msg.body else {
+            return;
+        };
+        let Some(conn) = self.find_conn(local, remote) else {
+            return;
+        };
+        let Some(cfg) = self.conns.get(conn) else {
+            return;
+        };
+        let tunnel = cfg.tunnel;
+        let Some(Payload::Sa(offer)) = payloads.first() else {
+            return;
+        };
+        let (suite, reply) = match p1_choose(cfg, offer) {
+            Ok(x) => x,
+            Err(reason) => {
+                self.fail(tunnel, reason);
+                self.plain_notify(
+                    local,
+                    remote,
+                    msg.header.initiator_cookie,
+                    NotifyType::NO_PROPOSAL_CHOSEN,
+                );
+                return;
+            }
+        };
+        let Some(sai_b) = raw_body(msg.header.next_payload, plain_chain(bytes), PayloadType::SA)
+        else {
+            return;
+        };
+        let Some(cky_r) = self.random(8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
+            return;
+        };
+        let mut sa = IsakmpSa::new(
+            conn,
+            tunnel,
+            msg.header.initiator_cookie,
+            cky_r,
+            false,
+            local,
+            remote,
+            now,
+        );
+        sa.sai_b = sai_b;
+        sa.suite = Some(suite);
+        sa.peer_natt = has_vid(payloads, KnownVendorId::NatTRfc3947);
+        sa.dpd.enabled = has_vid(payloads, KnownVendorId::Dpd);
+        let mut out = vec![Payload::Sa(reply)];
+        out.extend(vids(sa.peer_natt));
+        let header = HeaderRepr::new(sa.cky_i, cky_r, ExchangeType::MAIN_MODE, 0);
+        let Ok(reply) = Message::plain(header, out).to_vec() else {
+            return;
+        };
+        sa.last_rx = bytes.to_vec();
+        sa.last_tx = reply.clone();
+        self.send(local, remote, reply);
+        self.sas.insert(cky_r, sa);
+    }
+
+    /// An unencrypted informational notify (before keys exist: RFC 2408 5.x error reports).
+    fn plain_notify(
+        &mut self,
+        local: SocketAddr,
+        remote: SocketAddr,
+        cky_i: [u8; 8],
+        ty: NotifyType,
+    ) {
+        let n = NotifyRepr {
+            doi: Doi::IPSEC,
+            protocol_id: ProtocolId::ISAKMP,
+            spi: Vec::new(),
+            notify_type: ty,
+            data: Vec::new(),
+        };
+        let header = HeaderRepr::new(cky_i, [0; 8], ExchangeType::INFORMATIONAL, 0);
+        if let Ok(b) = Message::plain(header, vec![Payload::Notify(n)]).to_vec() {
+            self.send(local, remote, b);
+        }
+    }
+
+    /// Main mode messages on a known SA.
+    pub(super) fn main_mode(
+        &mut self,
+        now: Instant,
+        sa: &mut IsakmpSa,
+        local: SocketAddr,
+        remote: SocketAddr,
+        msg: &Message,
+        bytes: &[u8],
+    ) {
+        if bytes == sa.last_rx.as_slice() {
+            // RFC 2408 / 2409: a retransmitted request gets our last answer again.
+            if !sa.initiator && !sa.last_tx.is_empty() {
+                let b = sa.last_tx.clone();
+                self.send(sa.local, sa.remote, b);
+            }
+            return;
+        }
+        let result = match (sa.state, &msg.body) {
+            (MmState::ISent1, Body::Plain(p)) => self.mm2(now, sa, msg, p),
+            (MmState::RSent2, Body::Plain(p)) => self.mm3(sa, p),
+            (MmState::ISent3, Body::Plain(p)) => self.mm4(now, sa, p),
+            (MmState::RSent4, Body::Encrypted(_)) => self.mm5(now, sa, local, remote, msg),
+            (MmState::ISent5, Body::Encrypted(_)) => self.mm6(now, sa, msg),
+            _ => return,
+        };
+        match result {
+            Ok(()) => sa.last_rx = bytes.to_vec(),
+            Err(Some(reason)) => {
+                let t = sa.tunnel;
+                self.fail(t, reason);
+                self.close_sa(now, sa, CloseReason::Failed);
+            }
+            Err(None) => {}
+        }
+    }
+
+    /// Emits `payloads` as the next main mode message (plain or sealed) and records it.
+    fn mm_send(
+        &mut self,
+        now: Instant,
+        sa: &mut IsakmpSa,
+        payloads: Vec<Payload>,
+        encrypt: bool,
+    ) -> Result<(), Option<String>> {
+        let header = HeaderRepr::new(sa.cky_i, sa.cky_r, ExchangeType::MAIN_MODE, 0);
+        let bytes = if encrypt {
+            sa.seal(header, &payloads).ok_or(None)?
+        } else {
+            Message::plain(header, payloads)
+                .to_vec()
+                .map_err(|_| None)?
+        };
+        if sa.initiator {
+            let retx = self
+                .conns
+                .get(sa.conn)
+                .map(|c| c.retransmit)
+                .unwrap_or_default();
+            sa.retx = Some(Outstanding::new(now, &retx, 0, vec![bytes.clone()]));
+        }
+        sa.last_tx = bytes.clone();
+        self.send(sa.local, sa.remote, bytes);
+        Ok(())
+    }
+
+    /// KE, nonce and NAT-D payloads of messages 3 and 4 (RFC 3947 3.2: the first NAT-D
+    /// hashes the peer's address and port, the next one ours).
+    fn ke_nonce_natd(
+        &self,
+        sa: &mut IsakmpSa,
+        suite: P1Suite,
+    ) -> Result<Vec<Payload>, Option<String>> {
+        let ke = self
+            .provider
+            .start_key_exchange(suite.dh)
+            .map_err(|_| Some(format!("DH group {:?} is not available", suite.dh)))?;
+        let nonce = self.random(32).ok_or(None)?;
+        let public = ke.public_value();
+        if sa.initiator {
+            sa.g_xi = public.clone();
+            sa.ni = nonce.clone();
+        } else {
+            sa.g_xr = public.clone();
+            sa.nr = nonce.clone();
+        }
+        sa.dh = Some(ke);
+        let mut p = vec![
+            Payload::Ke(KeRepr { data: public }),
+            Payload::Nonce(NonceRepr { data: nonce }),
+        ];
+        if sa.peer_natt {
+            let r = natd_v1(
+                suite.prf,
+                &sa.cky_i,
+                &sa.cky_r,
+                sa.remote.ip(),
+                sa.remote.port(),
+            );
+            let l = natd_v1(
+                suite.prf,
+                &sa.cky_i,
+                &sa.cky_r,
+                sa.local.ip(),
+                sa.local.port(),
+            );
+            p.push(Payload::nat_d(r, false));
+            p.push(Payload::nat_d(l, false));
+        }
+        Ok(p)
+    }
+
+    /// The peer's KE and nonce; derives SKEYID, SKEYID_d/a/e, Ka and the phase 1 IV.
+    fn take_ke_nonce(&self, sa: &mut IsakmpSa, payloads: &[Payload]) -> Result<(), Option<String>> {
+        let suite = sa.suite.ok_or(None)?;
+        let ke = find(payloads, |p| match p {
+            Payload::Ke(k) => Some(k),
+            _ => None,
+        })
+        .ok_or(None)?;
+        let nonce = find(payloads, |p| match p {
+            Payload::Nonce(n) => Some(n),
+            _ => None,
+        })
+        .ok_or(None)?;
+        let dh = sa.dh.take().ok_or(None)?;
+        // RFC 2409 5 / RFC 7296-style check done by the provider: the peer's public value
+        // must be valid for the group.
+        let g_xy = dh.complete(&ke.data).map_err(|_| {
+            Some("the peer's KE payload is not a valid public value for the group".to_string())
+        })?;
+        if sa.initiator {
+            sa.g_xr = ke.data.clone();
+            sa.nr = nonce.data.clone();
+        } else {
+            sa.g_xi = ke.data.clone();
+            sa.ni = nonce.data.clone();
+        }
+        let cfg = self.conns.get(sa.conn).ok_or(None)?;
+        // RFC 2409 5: for pre-shared keys SKEYID = prf(pre-shared-key, Ni_b | Nr_b).
+        let skeyid = kdf_v1::skeyid_psk(suite.prf, &cfg.psk, &sa.ni, &sa.nr);
+        let k = kdf_v1::skeyid_dae(suite.prf, &skeyid, &g_xy, &sa.cky_i, &sa.cky_r);
+        let ka = kdf_v1::encryption_key(suite.prf, &k.skeyid_e, suite.encr.key_len());
+        sa.iv = kdf_v1::phase1_iv(suite.prf, &sa.g_xi, &sa.g_xr, suite.encr.block_len())
+            .map_err(|_| None)?;
+        sa.skeyid = Some(skeyid);
+        sa.keys = Some(Keys {
+            skeyid_d: k.skeyid_d,
+            skeyid_a: k.skeyid_a,
+            ka,
+        });
+        // RFC 3947 3.2: NAT discovery. The first NAT-D is the hash of the receiver (us) as
+        // the sender saw it; any other one is the sender's own address.
+        if sa.peer_natt {
+            let hashes: Vec<&[u8]> = payloads.iter().filter_map(Payload::nat_d_hash).collect();
+            if let Some((first, rest)) = hashes.split_first() {
+                let me = natd_v1(
+                    suite.prf,
+                    &sa.cky_i,
+                    &sa.cky_r,
+                    sa.local.ip(),
+                    sa.local.port(),
+                );
+                let them = natd_v1(
+                    suite.prf,
+                    &sa.cky_i,
+                    &sa.cky_r,
+                    sa.remote.ip(),
+                    sa.remote.port(),
+                );
+                sa.behind_nat = *first != me.as_slice();
+                let peer_nat = !rest.contains(&them.as_slice());
+                sa.nat = sa.behind_nat || peer_nat;
+            }
+        }
+        Ok(())
+    }
+
+    /// Initiator: message 2 (the responder's choice) → message 3.
+    fn mm2(
+        &mut self,
+        now: Instant,
+        sa: &mut IsakmpSa,
+        msg: &Message,
+        payloads: &[Payload],
+    ) -> Result<(), Option<String>> {
+        if let Some(Payload::Notify(n)) = payloads.first() {
+            return Err(Some(format!(
+                "the peer refused main mode: {:?}",
+                n.notify_type
+            )));
+        }
+        let Some(Payload::Sa(reply)) = payloads.first() else {
+            return Err(None);
+        };
+        let cfg = self.conns.get(sa.conn).ok_or(None)?;
+        let suite = p1_accept(cfg, reply).map_err(Some)?;
+        if msg.header.responder_cookie == [0; 8] {
+            return Err(None);
+        }
+        sa.cky_r = msg.header.responder_cookie;
+        sa.suite = Some(suite);
+        sa.peer_natt = has_vid(payloads, KnownVendorId::NatTRfc3947);
+        sa.dpd.enabled = has_vid(payloads, KnownVendorId::Dpd);
+        let p = self.ke_nonce_natd(sa, suite)?;
+        sa.state = MmState::ISent3;
+        self.mm_send(now, sa, p, false)
+    }
+
+    /// Responder: message 3 → message 4 (keys derived).
+    fn mm3(&mut self, sa: &mut IsakmpSa, payloads: &[Payload]) -> Result<(), Option<String>> {
+        let suite = sa.suite.ok_or(None)?;
+        let p = self.ke_nonce_natd(sa, suite)?;
+        self.take_ke_nonce(sa, payloads)?;
+        sa.state = MmState::RSent4;
+        let header = HeaderRepr::new(sa.cky_i, sa.cky_r, ExchangeType::MAIN_MODE, 0);
+        let bytes = Message::plain(header, p).to_vec().map_err(|_| None)?;
+        sa.last_tx = bytes.clone();
+        self.send(sa.local, sa.remote, bytes);
+        Ok(())
+    }
+
+    /// Initiator: message 4 → message 5 (on port 4500 when a NAT is in between).
+    fn mm4(
+        &mut self,
+        now: Instant,
+        sa: &mut IsakmpSa,
+        payloads: &[Payload],
+    ) -> Result<(), Option<String>> {
+        self.take_ke_nonce(sa, payloads)?;
+        if sa.nat {
+            // RFC 3947 4: with a NAT in between, the initiator moves to port 4500 for
+            // message 5 and everything after it.
+            sa.local.set_port(NATT_PORT);
+            sa.remote.set_port(NATT_PORT);
+        }
+        let cfg = self.conns.get(sa.conn).ok_or(None)?;
+        let id =
+            phase1_id(&cfg.local_id).ok_or(Some("local_id cannot be sent in IKEv1".to_string()))?;
+        let idii_b = id_body(&id).ok_or(None)?;
+        let skeyid = sa.skeyid.as_ref().ok_or(None)?;
+        let suite = sa.suite.ok_or(None)?;
+        let t = Phase1Transcript {
+            g_xi: &sa.g_xi,
+            g_xr: &sa.g_xr,
+            cky_i: &sa.cky_i,
+            cky_r: &sa.cky_r,
+            sai_b: &sa.sai_b,
+        };
+        // RFC 2409 5: HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b).
+        let hash = auth_v1::hash_i(suite.prf, skeyid, &t, &idii_b);
+        let mut p = vec![
+            Payload::Id(id),
+            Payload::Hash(HashRepr {
+                data: hash.expose().to_vec(),
+            }),
+        ];
+        let first_contact = !self.sas.values().any(|s| s.tunnel == sa.tunnel)
+            && !self.children.iter().any(|c| c.tunnel == sa.tunnel);
+        if first_contact {
+            // RFC 2407 4.6.3.3: INITIAL-CONTACT, SPI = CKY-I | CKY-R.
+            let mut spi = sa.cky_i.to_vec();
+            spi.extend_from_slice(&sa.cky_r);
+            p.push(Payload::Notify(NotifyRepr {
+                doi: Doi::IPSEC,
+                protocol_id: ProtocolId::ISAKMP,
+                spi,
+                notify_type: NotifyType::INITIAL_CONTACT,
+                data: Vec::new(),
+            }));
+        }
+        sa.state = MmState::ISent5;
+        self.mm_send(now, sa, p, true)
+    }
+
+    /// Checks the peer's ID and HASH of message 5 or 6.
+    fn check_auth(
+        &self,
+        sa: &IsakmpSa,
+        payloads: &[Payload],
+        chain: &[u8],
+        first: PayloadType,
+    ) -> Result<bool, Option<String>> {
+        let which = if sa.initiator { 6 } else { 5 };
+        let id = find(payloads, |p| match p {
+            Payload::Id(i) => Some(i),
+            _ => None,
+        })
+        .ok_or_else(|| Some(format!("main mode message {which} has no ID payload")))?;
+        let hash = find(payloads, |p| match p {
+            Payload::Hash(h) => Some(h),
+            _ => None,
+        })
+        .ok_or_else(|| Some(format!("main mode message {which} has no HASH payload")))?;
+        let id_b = raw_body(first, chain, PayloadType::ID).ok_or(None)?;
+        let skeyid = sa.skeyid.as_ref().ok_or(None)?;
+        let suite = sa.suite.ok_or(None)?;
+        let t = Phase1Transcript {
+            g_xi: &sa.g_xi,
+            g_xr: &sa.g_xr,
+            cky_i: &sa.cky_i,
+            cky_r: &sa.cky_r,
+            sai_b: &sa.sai_b,
+        };
+        let want = if sa.initiator {
+            auth_v1::hash_r(suite.prf, skeyid, &t, &id_b)
+        } else {
+            auth_v1::hash_i(suite.prf, skeyid, &t, &id_b)
+        };
+        auth_v1::verify_hash(&want, &hash.data).map_err(|_| {
+            Some(format!(
+                "main mode message {which}: HASH does not verify (pre-shared key mismatch)"
+            ))
+        })?;
+        let cfg = self.conns.get(sa.conn).ok_or(None)?;
+        if let Some(want) = cfg.remote_id.as_ref() {
+            if v1_id(want).as_ref() != Some(&id.id) {
+                return Err(Some(format!(
+                    "peer identity {} does not match remote_id {:?}",
+                    describe(&id.id),
+                    want
+                )));
+            }
+        }
+        let initial_contact = payloads.iter().any(
+            |p| matches!(p, Payload::Notify(n) if n.notify_type == NotifyType::INITIAL_CONTACT),
+        );
+        Ok(initial_contact)
+    }
+
+    /// Responder: message 5 → message 6; phase 1 is established.
+    fn mm5(
+        &mut self,
+        now: Instant,
+        sa: &mut IsakmpSa,
+        local: SocketAddr,
+        remote: SocketAddr,
+        msg: &Message,
+    ) -> Result<(), Option<String>> {
+        let (payloads, chain) = sa.open(msg).ok_or_else(|| {
+            Some("main mode message 5 could not be decrypted (pre-shared key mismatch)".to_string())
+        })?;
+        let initial_contact = self.check_auth(sa, &payloads, &chain, msg.header.next_payload)?;
+        // RFC 3947 4: the responder answers from where message 5 came (port 4500).
+        sa.follow(local, remote);
+        let cfg = self.conns.get(sa.conn).ok_or(None)?;
+        let id =
+            phase1_id(&cfg.local_id).ok_or(Some("local_id cannot be sent in IKEv1".to_string()))?;
+        let idir_b = id_body(&id).ok_or(None)?;
+        let skeyid = sa.skeyid.as_ref().ok_or(None)?;
+        let suite = sa.suite.ok_or(None)?;
+        let t = Phase1Transcript {
+            g_xi: &sa.g_xi,
+            g_xr: &sa.g_xr,
+            cky_i: &sa.cky_i,
+            cky_r: &sa.cky_r,
+            sai_b: &sa.sai_b,
+        };
+        // RFC 2409 5: HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).
+        let hash = auth_v1::hash_r(suite.prf, skeyid, &t, &idir_b);
+        let p = vec![
+            Payload::Id(id),
+            Payload::Hash(HashRepr {
+                data: hash.expose().to_vec(),
+            }),
+        ];
+        self.mm_send(now, sa, p, true)?;
+        // RFC 2409 appendix B: phase 2 IVs start from the last CBC block of phase 1.
+        sa.p1_last = sa.iv.clone();
+        self.established(now, sa, initial_contact);
+        Ok(())
+    }
+
+    /// Initiator: message 6; phase 1 is established.
+    fn mm6(
+        &mut self,
+        now: Instant,
+        sa: &mut IsakmpSa,
+        msg: &Message,
+    ) -> Result<(), Option<String>> {
+        let (payloads, chain) = sa.open(msg).ok_or_else(|| {
+            Some("main mode message 6 could not be decrypted (pre-shared key mismatch)".to_string())
+        })?;
+        let initial_contact = self.check_auth(sa, &payloads, &chain, msg.header.next_payload)?;
+        sa.retx = None;
+        sa.p1_last = sa.iv.clone();
+        self.established(now, sa, initial_contact);
+        Ok(())
+    }
+
+    /// Phase 1 done: events, timers, the old SA of a rekey retired, and the tunnel's quick
+    /// modes started.
+    fn established(&mut self, now: Instant, sa: &mut IsakmpSa, initial_contact: bool) {
+        sa.state = MmState::Established;
+        sa.established_at = Some(now);
+        sa.skeyid = None;
+        sa.dpd.last_inbound = now;
+        let Some(suite) = sa.suite else {
+            return;
+        };
+        if let Some(c) = self.conn_state.get_mut(sa.conn) {
+            c.attempts = 0;
+        }
+        let Some(cfg) = self.conns.get(sa.conn) else {
+            return;
+        };
+        let rekey = self.rekey_after(cfg, suite.lifetime);
+        sa.rekey_at = Some(now + rekey);
+        sa.expire_at = Some(now + suite.lifetime);
+        self.out.events.push_back(Event::IkeSaEstablished {
+            tunnel: sa.tunnel,
+            spi_i: u64::from_be_bytes(sa.cky_i),
+            spi_r: u64::from_be_bytes(sa.cky_r),
+            initiator: sa.initiator,
+            suite: IkeSuiteInfo {
+                encr: suite.encr,
+                prf: suite.prf,
+                integ: None,
+                dh: suite.dh,
+            },
+            local: sa.local,
+            remote: sa.remote,
+            nat_detected: sa.nat,
+        });
+        if initial_contact {
+            // RFC 2407 4.6.3.3: the peer has no other state with us: ours is stale.
+            self.forget_tunnel_state(now, sa.tunnel, sa.local_cookie());
+        }
+        // When we initiated this SA, older ISAKMP SAs of the tunnel are replaced by it (a
+        // phase 1 rekey): we delete them, their Child SAs stay. A peer that rekeyed deletes
+        // its old SA itself.
+        let old: Vec<[u8; 8]> = self
+            .sas
+            .iter()
+            .filter(|(_, s)| sa.initiator && s.tunnel == sa.tunnel && s.is_established())
+            .map(|(k, _)| *k)
+            .collect();
+        for k in old {
+            if let Some(o) = self.sas.get_mut(&k) {
+                o.replaced = true;
+                let old_spi_i = u64::from_be_bytes(o.cky_i);
+                self.out.events.push_back(Event::IkeSaRekeyed {
+                    tunnel: sa.tunnel,
+                    old_spi_i,
+                    new_spi_i: u64::from_be_bytes(sa.cky_i),
+                });
+            }
+            self.delete_isakmp(now, k, CloseReason::Rekeyed, true);
+        }
+        self.start_needed_quick_modes(now, sa);
+    }
+
+    /// INITIAL-CONTACT: drops our other ISAKMP SAs and the Child SAs of the tunnel without
+    /// telling the peer (it has forgotten them).
+    fn forget_tunnel_state(
+        &mut self,
+        now: Instant,
+        tunnel: crate::config::TunnelRef,
+        keep: [u8; 8],
+    ) {
+        let stale: Vec<[u8; 8]> = self
+            .sas
+            .iter()
+            .filter(|(k, s)| s.tunnel == tunnel && **k != keep)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in stale {
+            self.delete_isakmp(now, k, CloseReason::DeletedByPeer, false);
+        }
+        self.delete_children(now, tunnel, CloseReason::DeletedByPeer, false);
+    }
+
+    /// Closes an SA being processed (not in the map): its quick modes end, the event goes
+    /// out, startup=start retries.
+    pub(super) fn close_sa(&mut self, now: Instant, sa: &mut IsakmpSa, reason: CloseReason) {
+        sa.closed = true;
+        self.out.events.push_back(Event::IkeSaClosed {
+            tunnel: sa.tunnel,
+            spi_i: u64::from_be_bytes(sa.cky_i),
+            reason: reason.clone(),
+        });
+        // Child SAs the responder half-installed in unfinished quick modes go away.
+        let pending: Vec<_> = sa.qms.values().filter_map(|q| q.child).collect();
+        for id in pending {
+            self.drop_pending(id);
+        }
+        let restart = matches!(reason, CloseReason::Failed | CloseReason::Timeout)
+            || (reason == CloseReason::DeletedByPeer
+                && self
+                    .conns
+                    .get(sa.conn)
+                    .is_some_and(|c| c.reinitiate_on_delete));
+        if restart
+            && !self
+                .sas
+                .values()
+                .any(|s| s.tunnel == sa.tunnel && s.is_established())
+        {
+            self.schedule_retry(now, sa.conn);
+        }
+    }
+
+    /// Deletes the ISAKMP SA with our cookie `k` (a Delete payload to the peer when `tell`
+    /// and it is established).
+    pub(super) fn delete_isakmp(
+        &mut self,
+        now: Instant,
+        k: [u8; 8],
+        reason: CloseReason,
+        tell: bool,
+    ) {
+        let Some(mut sa) = self.sas.remove(&k) else {
+            return;
+        };
+        if tell && sa.is_established() {
+            // RFC 2408 3.15: an ISAKMP SA is named by its cookie pair (SPI size 16).
+            self.send_isakmp_delete(&mut sa);
+        }
+        self.close_sa(now, &mut sa, reason);
+    }
+}
