@@ -69,6 +69,17 @@ enum Command {
         #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
         control: PathBuf,
     },
+    /// Rekey the Child SAs (or with --ike the IKE SA) of CONN or CONN/TUNNEL now.
+    Rekey {
+        /// CONN or CONN/TUNNEL.
+        target: String,
+        /// Rekey the IKE SA (IKEv2) or ISAKMP SA (IKEv1) instead of the Child SAs.
+        #[arg(long)]
+        ike: bool,
+        /// The daemon's control socket.
+        #[arg(long, default_value = xfrmd::control::DEFAULT_CONTROL_PATH)]
+        control: PathBuf,
+    },
     /// Print the remote side's configuration for connection CONN (strongSwan, libreswan, a
     /// readable sheet, or the peer's xfrmd site file), with its pre-shared keys.
     GenPeer {
@@ -120,6 +131,11 @@ fn main() -> ExitCode {
         Command::Status { json, control } => cli::status::run(&control, json),
         Command::Up { target, control } => cli::updown::up(&control, &target),
         Command::Down { target, control } => cli::updown::down(&control, &target),
+        Command::Rekey {
+            target,
+            ike,
+            control,
+        } => cli::updown::rekey(&control, &target, ike),
         Command::Reload { control } => cli::updown::reload(&control),
         Command::Stop { keep_sas, control } => cli::updown::stop(&control, keep_sas),
         Command::GenerateAssets { dir } => cli::assets::run(Args::command(), &dir),

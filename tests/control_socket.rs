@@ -101,9 +101,11 @@ fn start(path: &Path, seen: Arc<Mutex<Vec<Request>>>) -> (JoinHandle<()>, onesho
                                 tunnel.unwrap_or_default()
                             ),
                         }),
-                        Request::Down { .. } | Request::Stop { .. } => Some(Response::Done {
-                            message: "down".into(),
-                        }),
+                        Request::Down { .. } | Request::Stop { .. } | Request::Rekey { .. } => {
+                            Some(Response::Done {
+                                message: "down".into(),
+                            })
+                        }
                         // No answer (reply dropped): the client must get an error, not hang.
                         Request::Reload => None,
                     };

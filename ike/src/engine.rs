@@ -129,6 +129,13 @@ impl Engine {
         self.v1.terminate(now, tunnel);
     }
 
+    /// Operator input: rekey `tunnel`'s IKE SA (`ike`) or its Child SAs now, in whichever
+    /// version it runs. False when it has no established IKE SA.
+    pub fn rekey(&mut self, now: Instant, tunnel: TunnelRef, ike: bool) -> bool {
+        let v2 = self.v2.rekey(now, tunnel, ike);
+        v2 || self.v1.rekey(now, tunnel, ike)
+    }
+
     /// Kernel input: ESP arrived on the inbound SA `spi_in` (postpones DPD).
     pub fn inbound_esp(&mut self, now: Instant, spi_in: u32) {
         self.v2.inbound_esp(now, spi_in);

@@ -299,3 +299,22 @@ fn child_rekey_start_is_reported_before_the_rekey() {
         count(&p.ea, child_rekeyed)
     );
 }
+
+/// Operator rekeys (`xfrmd rekey`): the Child SAs, then the IKE SA, on demand, from either
+/// side; one pair and one IKE SA remain, never a moment without SAs. Without an IKE SA the
+/// request is refused.
+#[test]
+fn rekey_on_demand_child_then_ike_from_either_side() {
+    let mut p = pair(None, 3600, 3600, 0);
+    assert!(p.a.rekey(p.now, TUNNEL, false));
+    p.run_until_idle();
+    assert_eq!(count(&p.ea, child_rekeyed), 1);
+    one_pair_each(&p);
+    assert!(p.b.rekey(p.now, TUNNEL, true));
+    p.run_until_idle();
+    assert_eq!(count(&p.eb, ike_rekeyed), 1);
+    assert_eq!(p.a.summary().len(), 1, "old IKE SA deleted");
+    one_pair_each(&p);
+    never_without_sa(&p);
+    assert!(!p.a.rekey(p.now, ike::config::TunnelRef(99), true));
+}

@@ -449,3 +449,26 @@ fn a_pair_replaced_by_the_peers_rekey_is_deleted_after_a_grace_period_if_the_pee
     }
     assert_keys_match(&p);
 }
+
+#[test]
+fn rekey_on_demand_quick_mode_then_phase1() {
+    let mut p = establish_pair(pair(common()));
+    assert!(
+        p.b.rekey(p.now, TUNNEL, false),
+        "the quick mode responder may rekey too"
+    );
+    p.run_until_idle();
+    p.run_for(Duration::from_secs(10));
+    for k in [&p.ka, &p.kb] {
+        assert_eq!(k.count(Direction::Inbound), 1);
+        assert_eq!(k.count(Direction::Outbound), 1);
+    }
+    assert_eq!(installs(&p.kb), 4);
+    assert!(p.a.rekey(p.now, TUNNEL, true));
+    p.run_until_idle();
+    assert!(p.ea.iter().any(|e| matches!(e, Event::IkeSaRekeyed { .. })));
+    assert_eq!(p.a.summary().len(), 1, "{:?}", p.a.summary());
+    assert_eq!(p.b.summary().len(), 1, "{:?}", p.b.summary());
+    assert_keys_match(&p);
+    assert!(!p.a.rekey(p.now, ike::config::TunnelRef(99), false));
+}

@@ -1,4 +1,5 @@
-//! `xfrmd up CONN[/TUNNEL]`, `xfrmd down CONN[/TUNNEL]`, `xfrmd reload` and `xfrmd stop`: one control
+//! `xfrmd up CONN[/TUNNEL]`, `xfrmd down CONN[/TUNNEL]`, `xfrmd rekey [--ike] CONN[/TUNNEL]`,
+//! `xfrmd reload` and `xfrmd stop`: one control
 //! request each; prints the daemon's answer. The daemon decides what happens; this module
 //! only sends the request and maps the answer to an exit status.
 
@@ -46,6 +47,21 @@ pub fn up(control: &Path, target: &str) -> ExitCode {
 pub fn down(control: &Path, target: &str) -> ExitCode {
     match Request::target(target) {
         Some((connection, tunnel)) => send(control, &Request::Down { connection, tunnel }),
+        None => bad_target(target),
+    }
+}
+
+/// `xfrmd rekey [--ike] CONN[/TUNNEL]`.
+pub fn rekey(control: &Path, target: &str, ike: bool) -> ExitCode {
+    match Request::target(target) {
+        Some((connection, tunnel)) => send(
+            control,
+            &Request::Rekey {
+                connection,
+                tunnel,
+                ike,
+            },
+        ),
         None => bad_target(target),
     }
 }

@@ -8,6 +8,7 @@
 //! -> {"request":"up","connection":"hq","tunnel":"t1"}     ("tunnel" optional: all tunnels)
 //! <- {"response":"done","message":"initiating hq/t1"}
 //! -> {"request":"down","connection":"hq"}
+//! -> {"request":"rekey","connection":"hq","tunnel":"t1","ike":true}   ("ike" false: Child SAs)
 //! -> {"request":"reload"}
 //! <- {"response":"error","message":"no connection named hq"}
 //! ```
@@ -43,6 +44,18 @@ pub enum Request {
         /// Tunnel name; `None` = every tunnel of the connection.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tunnel: Option<String>,
+    },
+    /// Rekey a connection's tunnels (or one tunnel) now: the IKE SA with `ike`, else every
+    /// Child SA (what the lifetimes do, on demand; for tests and key hygiene).
+    Rekey {
+        /// Connection name.
+        connection: String,
+        /// Tunnel name; `None` = every tunnel of the connection.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tunnel: Option<String>,
+        /// The IKE SA (phase 1) instead of the Child SAs.
+        #[serde(default)]
+        ike: bool,
     },
     /// Re-read the site file and reconcile (as SIGHUP does).
     Reload,

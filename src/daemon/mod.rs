@@ -374,6 +374,33 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                     message: format!("{} tunnel(s) going down", idx.len()),
                 }
             }
+            Request::Rekey {
+                connection,
+                tunnel,
+                ike,
+            } => {
+                let idx = self.select(&connection, tunnel.as_deref());
+                if idx.is_empty() {
+                    return not_found(&connection, tunnel.as_deref());
+                }
+                let what = if ike { "IKE SA" } else { "Child SAs" };
+                let mut started = 0usize;
+                for &i in &idx {
+                    if self.endpoint.rekey(now, TunnelRef(i as u64), ike) {
+                        tracing::info!(tunnel = %self.label(i), "operator rekey of the {what}");
+                        started += 1;
+                    }
+                }
+                if started == 0 {
+                    Response::Error {
+                        message: format!("no established tunnel to rekey in {connection}"),
+                    }
+                } else {
+                    Response::Done {
+                        message: format!("rekeying the {what} of {started} tunnel(s)"),
+                    }
+                }
+            }
             Request::Stop { .. } => Response::Error {
                 message: "stop is handled by the daemon's runtime".into(),
             },

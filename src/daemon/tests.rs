@@ -174,6 +174,37 @@ fn two_daemons_establish_a_tunnel_with_matching_kernel_sas() {
         "{text}"
     );
 
+    // Operator rekeys: the Child SAs, then the IKE SA; the tunnel stays up with one pair.
+    let sas_before = west.kernel().state().sas.len();
+    for ike in [false, true] {
+        let resp = west.handle_control(
+            now,
+            Request::Rekey {
+                connection: "east".into(),
+                tunnel: None,
+                ike,
+            },
+        );
+        assert!(matches!(resp, Response::Done { .. }), "{resp:?}");
+        run(&mut west, &mut east, now, 2);
+    }
+    let r = west.status(now);
+    assert!(r
+        .tunnels
+        .iter()
+        .all(|t| t.ike_phase1_state == PhaseState::Established
+            && t.ike_phase2_state == PhaseState::Established));
+    assert_eq!(west.kernel().state().sas.len(), sas_before);
+    let resp = west.handle_control(
+        now,
+        Request::Rekey {
+            connection: "nope".into(),
+            tunnel: None,
+            ike: true,
+        },
+    );
+    assert!(matches!(resp, Response::Error { .. }));
+
     // Operator down: both sides lose their SAs; shutdown then removes our objects.
     let resp = west.handle_control(
         now,

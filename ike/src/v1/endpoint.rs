@@ -241,6 +241,39 @@ impl Endpoint {
         }
     }
 
+    /// Operator input: rekey `tunnel` now: phase 1 (`ike`: a new main mode that replaces
+    /// the ISAKMP SA) or every Child SA (a quick mode each). False when the tunnel has no
+    /// established ISAKMP SA.
+    pub fn rekey(&mut self, now: Instant, tunnel: TunnelRef, ike: bool) -> bool {
+        let Some(k) = self.current_cookie(tunnel) else {
+            return false;
+        };
+        if ike {
+            let Some(conn) = self.sas.get(&k).map(|s| s.conn) else {
+                return false;
+            };
+            let new = self.start_main_mode_any(now, conn);
+            if let Some(sa) = self.sas.get_mut(&k) {
+                sa.rekeyed_by = new;
+                self.out.events.push_back(Event::IkeSaRekeying {
+                    tunnel,
+                    spi_i: u64::from_be_bytes(sa.cky_i),
+                });
+            }
+            return new.is_some();
+        }
+        let ids: Vec<ChildSaRef> = self
+            .children
+            .iter()
+            .filter(|c| c.tunnel == tunnel && c.state == super::isakmp_sa::ChildState::Installed)
+            .map(|c| c.id)
+            .collect();
+        for id in &ids {
+            self.rekey_child(now, *id);
+        }
+        !ids.is_empty()
+    }
+
     /// Kernel input: ESP arrived on the inbound SA `spi_in`: the peer is alive (RFC 3706 5.5:
     /// DPD is needed only when no traffic arrives).
     pub fn inbound_esp(&mut self, now: Instant, spi_in: u32) {

@@ -207,6 +207,34 @@ impl Endpoint {
         }
     }
 
+    /// Operator input: rekey `tunnel` now: its IKE SA (`ike`) or every Child SA of it, as
+    /// the lifetimes would (CREATE_CHILD_SA, RFC 7296 1.3.2 / 2.8). False when the tunnel
+    /// has no established IKE SA.
+    pub fn rekey(&mut self, now: Instant, tunnel: TunnelRef, ike: bool) -> bool {
+        let Some(k) = self
+            .sas
+            .iter()
+            .filter(|(_, s)| s.tunnel == tunnel && s.is_established())
+            .max_by_key(|(_, s)| s.spi_i)
+            .map(|(k, _)| *k)
+        else {
+            return false;
+        };
+        let Some(mut sa) = self.sas.remove(&k) else {
+            return false;
+        };
+        if ike {
+            sa.queue.push_back(Queued::RekeyIke);
+        } else {
+            let ids: Vec<_> = sa.children.iter().map(|c| c.id).collect();
+            for id in ids {
+                sa.queue.push_back(Queued::RekeyChild(id));
+            }
+        }
+        self.finish(now, sa, Outcome::Keep);
+        true
+    }
+
     /// Kernel input: ESP packets arrived on the inbound SA `spi_in` since the last report.
     ///
     /// RFC 7296 2.4: a liveness check is needed only when nothing cryptographically protected
