@@ -9,7 +9,7 @@
 use super::proposal::{P1Suite, P2Choice};
 use crate::config::TunnelRef;
 use crate::crypto::dh::KeyExchange;
-use crate::crypto::{cipher, kdf_v1, Secret};
+use crate::crypto::{auth_v1, cipher, kdf_v1, Secret};
 use crate::v2::retransmit::Outstanding;
 use crate::v2::{ChildSaRef, ChildSuiteInfo, Instant, KernelCommand};
 use crate::wire::v1::{
@@ -254,6 +254,26 @@ impl IsakmpSa {
             self.local.set_port(local.port());
             self.remote.set_port(remote.port());
         }
+    }
+
+    /// RFC 2409 5: HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) when
+    /// `of_initiator`, else HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).
+    /// None before SKEYID exists.
+    pub fn phase1_hash(&self, of_initiator: bool, id_b: &[u8]) -> Option<Secret> {
+        let skeyid = self.skeyid.as_ref()?;
+        let prf = self.suite?.prf;
+        let t = auth_v1::Phase1Transcript {
+            g_xi: &self.g_xi,
+            g_xr: &self.g_xr,
+            cky_i: &self.cky_i,
+            cky_r: &self.cky_r,
+            sai_b: &self.sai_b,
+        };
+        Some(if of_initiator {
+            auth_v1::hash_i(prf, skeyid, &t, id_b)
+        } else {
+            auth_v1::hash_r(prf, skeyid, &t, id_b)
+        })
     }
 
     pub fn is_established(&self) -> bool {

@@ -17,7 +17,7 @@ use super::endpoint::Endpoint;
 use super::ids::{describe, phase1_id, v1_id};
 use super::isakmp_sa::{IsakmpSa, Keys, MmState};
 use super::proposal::{is_signature_method, p1_accept, p1_choose, p1_offer, P1Suite};
-use crate::crypto::auth_v1::{self, Phase1Transcript};
+use crate::crypto::auth_v1;
 use crate::crypto::{kdf_v1, natd::natd_v1, Secret};
 use crate::v2::retransmit::Outstanding;
 use crate::v2::{CloseReason, Event, IkeSuiteInfo, Instant};
@@ -499,17 +499,7 @@ impl Endpoint {
         let id =
             phase1_id(&cfg.local_id).ok_or(Some("local_id cannot be sent in IKEv1".to_string()))?;
         let idii_b = id_body(&id).ok_or(None)?;
-        let skeyid = sa.skeyid.as_ref().ok_or(None)?;
-        let suite = sa.suite.ok_or(None)?;
-        let t = Phase1Transcript {
-            g_xi: &sa.g_xi,
-            g_xr: &sa.g_xr,
-            cky_i: &sa.cky_i,
-            cky_r: &sa.cky_r,
-            sai_b: &sa.sai_b,
-        };
-        // RFC 2409 5: HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b).
-        let hash = auth_v1::hash_i(suite.prf, skeyid, &t, &idii_b);
+        let hash = sa.phase1_hash(true, &idii_b).ok_or(None)?;
         let mut p = vec![Payload::Id(id)];
         p.extend(self.hash_or_sig(sa, &hash)?);
         let first_contact = !self.sas.values().any(|s| s.tunnel == sa.tunnel)
@@ -545,20 +535,9 @@ impl Endpoint {
         })
         .ok_or_else(|| Some(format!("main mode message {which} has no ID payload")))?;
         let id_b = raw_body(first, chain, PayloadType::ID).ok_or(None)?;
-        let skeyid = sa.skeyid.as_ref().ok_or(None)?;
         let suite = sa.suite.ok_or(None)?;
-        let t = Phase1Transcript {
-            g_xi: &sa.g_xi,
-            g_xr: &sa.g_xr,
-            cky_i: &sa.cky_i,
-            cky_r: &sa.cky_r,
-            sai_b: &sa.sai_b,
-        };
-        let want = if sa.initiator {
-            auth_v1::hash_r(suite.prf, skeyid, &t, &id_b)
-        } else {
-            auth_v1::hash_i(suite.prf, skeyid, &t, &id_b)
-        };
+        // The peer's hash: HASH_R when we initiated, HASH_I when it did.
+        let want = sa.phase1_hash(!sa.initiator, &id_b).ok_or(None)?;
         let cfg = self.conns.get(sa.conn).ok_or(None)?;
         if is_signature_method(suite.auth) {
             let cert = cfg.cert.as_ref().ok_or(None)?;
@@ -646,17 +625,7 @@ impl Endpoint {
         let id =
             phase1_id(&cfg.local_id).ok_or(Some("local_id cannot be sent in IKEv1".to_string()))?;
         let idir_b = id_body(&id).ok_or(None)?;
-        let skeyid = sa.skeyid.as_ref().ok_or(None)?;
-        let suite = sa.suite.ok_or(None)?;
-        let t = Phase1Transcript {
-            g_xi: &sa.g_xi,
-            g_xr: &sa.g_xr,
-            cky_i: &sa.cky_i,
-            cky_r: &sa.cky_r,
-            sai_b: &sa.sai_b,
-        };
-        // RFC 2409 5: HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).
-        let hash = auth_v1::hash_r(suite.prf, skeyid, &t, &idir_b);
+        let hash = sa.phase1_hash(false, &idir_b).ok_or(None)?;
         let mut p = vec![Payload::Id(id)];
         p.extend(self.hash_or_sig(sa, &hash)?);
         self.mm_send(now, sa, p, true)?;
