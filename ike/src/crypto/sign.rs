@@ -140,8 +140,30 @@ pub struct PrivateKey {
     /// The same RSA key for raw PKCS#1 v1.5 signatures without DigestInfo (IKEv1 RFC 2409
     /// 5.1), which ring does not offer. Zeroized on drop by the `rsa` crate.
     rsa_raw: Option<Box<rsa::RsaPrivateKey>>,
+    /// The same EC key for ECDSA over a digest given as is (IKEv1 signs HASH_I itself as the
+    /// ECDSA digest, as strongSwan does), which ring does not offer. Zeroized on drop by the
+    /// RustCrypto crates.
+    ec_prehash: Option<EcPrehash>,
     rsa_pss: bool,
     rng: SystemRandom,
+}
+
+/// An EC key for prehashed ECDSA (RustCrypto `p256` / `p384`).
+enum EcPrehash {
+    P256(Box<p256::ecdsa::SigningKey>),
+    P384(Box<p384::ecdsa::SigningKey>),
+}
+
+impl EcPrehash {
+    fn from_pkcs8_der(der: &[u8]) -> Option<Self> {
+        use p256::pkcs8::DecodePrivateKey;
+        if let Ok(k) = p256::SecretKey::from_pkcs8_der(der) {
+            return Some(EcPrehash::P256(Box::new(k.into())));
+        }
+        p384::SecretKey::from_pkcs8_der(der)
+            .ok()
+            .map(|k| EcPrehash::P384(Box::new(k.into())))
+    }
 }
 
 impl core::fmt::Debug for PrivateKey {
@@ -187,6 +209,7 @@ impl PrivateKey {
         Ok(Self {
             inner,
             rsa_raw,
+            ec_prehash: EcPrehash::from_pkcs8_der(der),
             rsa_pss: false,
             rng,
         })
@@ -199,6 +222,7 @@ impl PrivateKey {
         Ok(Self {
             inner: Inner::Rsa(Box::new(kp)),
             rsa_raw: rsa::RsaPrivateKey::from_pkcs1_der(der).ok().map(Box::new),
+            ec_prehash: None,
             rsa_pss: false,
             rng: SystemRandom::new(),
         })
@@ -281,6 +305,25 @@ impl PrivateKey {
                 };
                 let sig = kp.sign(&self.rng, msg).map_err(|_| CryptoError::Backend)?;
                 Ok(sig.as_ref().to_vec())
+            }
+        }
+    }
+
+    /// ECDSA signature (fixed r || s, deterministic k of RFC 6979) with `digest` used as the
+    /// message hash as given (no further hashing; a longer digest is truncated to the curve's
+    /// order as ECDSA does). [`CryptoError::Unsupported`] for a non-EC key.
+    pub fn sign_ecdsa_prehash(&self, digest: &[u8]) -> Result<Vec<u8>> {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        match self.ec_prehash.as_ref().ok_or(CryptoError::Unsupported)? {
+            EcPrehash::P256(k) => {
+                let sig: p256::ecdsa::Signature =
+                    k.sign_prehash(digest).map_err(|_| CryptoError::Backend)?;
+                Ok(sig.to_bytes().to_vec())
+            }
+            EcPrehash::P384(k) => {
+                let sig: p384::ecdsa::Signature =
+                    k.sign_prehash(digest).map_err(|_| CryptoError::Backend)?;
+                Ok(sig.to_bytes().to_vec())
             }
         }
     }

@@ -8,7 +8,6 @@
 //! connection's injected one is used), never logs and never puts key material in an error.
 
 use crate::config::CertAuth;
-use crate::crypto::auth::SigScheme;
 use crate::crypto::cert::CertPublicKey;
 use crate::v2::auth_cert::subject_dn;
 use crate::v2::auth_sig::peer_certificate_key;
@@ -59,14 +58,12 @@ pub fn config_id(id: &Identification) -> Option<V2Id> {
     })
 }
 
-/// The fixed-size ECDSA scheme of a method. RFC 4754 7: the signature is r || s, each the
-/// curve's size; 4: the data (here HASH_I / HASH_R) is hashed with the curve's SHA-2 first.
-fn ecdsa_scheme(m: AuthMethod) -> Option<SigScheme> {
-    match m {
-        AuthMethod::ECDSA_SHA256_P256 => Some(SigScheme::EcdsaP256Sha256Fixed),
-        AuthMethod::ECDSA_SHA384_P384 => Some(SigScheme::EcdsaP384Sha384Fixed),
-        _ => None,
-    }
+/// Whether a method is one of the ECDSA methods we do (RFC 4754: 9 P-256, 10 P-384).
+fn is_ecdsa(m: AuthMethod) -> bool {
+    matches!(
+        m,
+        AuthMethod::ECDSA_SHA256_P256 | AuthMethod::ECDSA_SHA384_P384
+    )
 }
 
 /// SIG_I / SIG_R: our signature over `hash` (HASH_I or HASH_R) with the negotiated method.
@@ -77,12 +74,18 @@ pub fn sign(c: &CertAuth, method: AuthMethod, hash: &[u8]) -> Result<Payload, St
         c.key
             .sign_pkcs1_unprefixed(hash)
             .map_err(|_| "cannot sign HASH with our RSA key".to_string())?
-    } else {
-        let scheme = ecdsa_scheme(method)
-            .ok_or_else(|| format!("auth method {} is not a signature method", method.0))?;
+    } else if is_ecdsa(method) {
+        // RFC 4754 7: r || s, each the curve's size. HASH_I / HASH_R itself is the ECDSA
+        // digest, not hashed again: strongSwan's IKEv1 does so (SIGN_ECDSA_WITH_NULL), and the
+        // lab showed a second hash with the curve's SHA-2 rejected both ways.
         c.key
-            .sign(scheme, hash)
+            .sign_ecdsa_prehash(hash)
             .map_err(|_| format!("our key cannot sign with auth method {}", method.0))?
+    } else {
+        return Err(format!(
+            "auth method {} is not a signature method",
+            method.0
+        ));
     };
     Ok(Payload::Sig(crate::wire::v1::SigRepr { data }))
 }
@@ -120,12 +123,9 @@ fn verify_sig(
             method.0
         )
     };
-    match (key, ecdsa_scheme(method)) {
-        (CertPublicKey::Rsa(pkcs1), None) => {
-            verify_rsa_unprefixed(pkcs1, hash, sig).ok_or_else(bad)
-        }
-        (_, Some(scheme)) => key.verify(scheme, hash, sig).map_err(|_| bad()),
-        _ => Err(bad()),
+    match key {
+        CertPublicKey::Rsa(pkcs1) => verify_rsa_unprefixed(pkcs1, hash, sig).ok_or_else(bad),
+        _ => key.verify_ecdsa_prehash(hash, sig).map_err(|_| bad()),
     }
 }
 
@@ -161,7 +161,12 @@ pub fn verify_peer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::auth::SigScheme;
     use crate::crypto::sign::PrivateKey;
+
+    fn sign_bytes(k: &PrivateKey, hash: &[u8]) -> Vec<u8> {
+        k.sign_ecdsa_prehash(hash).unwrap()
+    }
 
     #[test]
     fn ecdsa_sig_is_fixed_r_s_over_the_hash_and_checks_the_method() {
@@ -171,10 +176,17 @@ mod tests {
         let k = PrivateKey::from_pkcs8_der(pkcs8.as_ref()).unwrap();
         let pk = k.public_key();
         let hash = [7u8; 32];
-        let sig = k.sign(SigScheme::EcdsaP256Sha256Fixed, &hash).unwrap();
+        let sig = sign_bytes(&k, &hash);
         // RFC 4754 7: r || s, 32 octets each for P-256.
         assert_eq!(sig.len(), 64);
         assert!(verify_sig(&pk, AuthMethod::ECDSA_SHA256_P256, &hash, &sig).is_ok());
+        // HASH_I is the digest itself: a signature over SHA-256(HASH_I) (ring's ECDSA, which
+        // hashes its input) is not what we verify, nor what we make.
+        let hashed_again = k.sign(SigScheme::EcdsaP256Sha256Fixed, &hash).unwrap();
+        assert!(verify_sig(&pk, AuthMethod::ECDSA_SHA256_P256, &hash, &hashed_again).is_err());
+        assert!(pk
+            .verify(SigScheme::EcdsaP256Sha256Fixed, &hash, &sig)
+            .is_err());
         assert!(verify_sig(&pk, AuthMethod::ECDSA_SHA256_P256, &[8u8; 32], &sig).is_err());
         let e = verify_sig(&pk, AuthMethod::RSA_SIGNATURES, &hash, &sig).unwrap_err();
         assert!(e.contains("does not fit"), "{e}");

@@ -129,6 +129,32 @@ pub enum CertPublicKey {
 }
 
 impl CertPublicKey {
+    /// Verifies an ECDSA signature (fixed r || s) made over `digest` as given, with no
+    /// further hashing (see `PrivateKey::sign_ecdsa_prehash`). Err for an RSA key, a bad
+    /// point or a signature that does not verify.
+    pub fn verify_ecdsa_prehash(&self, digest: &[u8], sig: &[u8]) -> Result<()> {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        match self {
+            CertPublicKey::EcP256(point) => {
+                let k = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                    .map_err(|_| CryptoError::BadSignature)?;
+                let s = p256::ecdsa::Signature::from_slice(sig)
+                    .map_err(|_| CryptoError::BadSignature)?;
+                k.verify_prehash(digest, &s)
+                    .map_err(|_| CryptoError::BadSignature)
+            }
+            CertPublicKey::EcP384(point) => {
+                let k = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                    .map_err(|_| CryptoError::BadSignature)?;
+                let s = p384::ecdsa::Signature::from_slice(sig)
+                    .map_err(|_| CryptoError::BadSignature)?;
+                k.verify_prehash(digest, &s)
+                    .map_err(|_| CryptoError::BadSignature)
+            }
+            CertPublicKey::Rsa(_) => Err(CryptoError::Unsupported),
+        }
+    }
+
     /// Whether `scheme` may be used with this key.
     pub fn allows(&self, scheme: SigScheme) -> bool {
         use SigScheme::*;
