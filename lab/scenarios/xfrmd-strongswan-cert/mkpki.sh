@@ -1,10 +1,11 @@
 #!/bin/sh
-# mkpki.sh DIR: a throw-away ECDSA P-256 test PKI for the certificate scenarios, made with
-# OpenSSL: DIR/ca.pem (CA "O=xfrmd lab, CN=lab CA"), DIR/west.pem + west.key.pem
+# mkpki.sh DIR [ec|rsa]: a throw-away test PKI for the certificate scenarios (ECDSA P-256 keys,
+# or RSA 2048 with `rsa`), made with OpenSSL: DIR/ca.pem (CA "O=xfrmd lab, CN=lab CA"), DIR/west.pem + west.key.pem
 # (CN=west.lab, SAN DNS:west.lab), DIR/east.pem + east.key.pem (CN=east.lab, SAN DNS:east.lab),
 # and DIR/east.p12 / west.p12 (certificate + key, empty password) for libreswan's NSS db.
 set -eu
 d="$1"
+alg="${2:-ec}"
 mkdir -p "$d"
 cd "$d"
 cat > ext.cnf <<'CNF'
@@ -25,7 +26,12 @@ subjectAltName = DNS:east.lab
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CNF
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+key() {
+    case "$alg" in
+    rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null ;;
+    *) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null ;;
+    esac
+}
 key ca.key.pem
 openssl req -new -x509 -key ca.key.pem -subj "/O=xfrmd lab/CN=lab CA" -days 30 -sha256 \
     -extensions ca -config ext.cnf -out ca.pem
