@@ -148,6 +148,26 @@ impl IkeVersions {
 }
 
 impl ConnectionConfig {
+    /// The rekey margin for an SA of `lifetime`: `rekey_margin` clamped to half the lifetime,
+    /// so a misconfigured margin never makes an SA rekey at once, forever.
+    pub fn rekey_margin_for(&self, lifetime: Duration) -> Duration {
+        self.rekey_margin.min(lifetime / 2)
+    }
+
+    /// When to rekey an SA of `lifetime`: `lifetime - margin - random(fuzz % of margin)`,
+    /// the random share drawn by `random_upto` (REQUIREMENTS §2: margin and fuzz).
+    pub fn rekey_after(
+        &self,
+        lifetime: Duration,
+        random_upto: impl FnOnce(Duration) -> Duration,
+    ) -> Duration {
+        let margin = self.rekey_margin_for(lifetime);
+        let fuzz = margin.mul_f64(f64::from(self.rekey_fuzz_percent.min(100)) / 100.0);
+        lifetime
+            .saturating_sub(margin)
+            .saturating_sub(random_upto(fuzz))
+    }
+
     /// A connection with the checklist defaults (REQUIREMENTS §2): lifetimes 28800/3600 s,
     /// margin 270 s, fuzz 100 %, DPD timeout 40 s with action clear, replay window 1024,
     /// startup add, all-address traffic selectors of the local address family.

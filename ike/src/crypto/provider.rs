@@ -159,6 +159,17 @@ impl CryptoProvider {
         dh::start(group, self.random.as_ref())
     }
 
+    /// A uniformly chosen duration in `0..=max` (rekey fuzz), from four random bytes; zero
+    /// if the source fails.
+    pub fn random_upto(&self, max: std::time::Duration) -> std::time::Duration {
+        let r = self
+            .random_bytes(4)
+            .ok()
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, u32::from_be_bytes);
+        max.mul_f64(f64::from(r) / f64::from(u32::MAX))
+    }
+
     /// `len` fresh random bytes (nonces, IVs, cookies).
     pub fn random_bytes(&self, len: usize) -> Result<Vec<u8>> {
         let mut v = vec![0u8; len];

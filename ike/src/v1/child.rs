@@ -114,7 +114,7 @@ impl Endpoint {
                 self.rekey_after(cfg, n.choice.lifetime)
             } else {
                 let l = n.choice.lifetime;
-                l.saturating_sub(cfg.rekey_margin.min(l / 2) / 2)
+                l.saturating_sub(cfg.rekey_margin_for(l) / 2)
             };
         let id = self.child_ref();
         let cmd = |direction, spi, src, dst, algo, encap| KernelCommand::InstallChildSa {

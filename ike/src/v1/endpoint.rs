@@ -159,22 +159,9 @@ impl Endpoint {
         Some(u32::from_be_bytes(b).max(1))
     }
 
-    /// A uniformly random duration in `0..=max`.
-    pub(super) fn random_upto(&self, max: Duration) -> Duration {
-        let r = self
-            .random(4)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map_or(0, u32::from_be_bytes);
-        max.mul_f64(f64::from(r) / f64::from(u32::MAX))
-    }
-
-    /// `lifetime - margin - random(fuzz % of margin)`, the margin at most half the lifetime.
+    /// [`ConnectionConfig::rekey_after`] with the endpoint's randomness.
     pub(super) fn rekey_after(&self, cfg: &ConnectionConfig, lifetime: Duration) -> Duration {
-        let margin = cfg.rekey_margin.min(lifetime / 2);
-        let fuzz = margin.mul_f64(f64::from(cfg.rekey_fuzz_percent.min(100)) / 100.0);
-        lifetime
-            .saturating_sub(margin)
-            .saturating_sub(self.random_upto(fuzz))
+        cfg.rekey_after(lifetime, |m| self.provider.random_upto(m))
     }
 
     pub(super) fn fail(&mut self, tunnel: TunnelRef, reason: String) {

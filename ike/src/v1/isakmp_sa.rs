@@ -276,6 +276,11 @@ impl IsakmpSa {
         })
     }
 
+    /// RFC 3947 3.2: the NAT-D hash of `addr` under this SA's cookies.
+    pub fn natd(&self, prf: crate::crypto::PrfAlg, addr: SocketAddr) -> Vec<u8> {
+        crate::crypto::natd::natd_v1(prf, &self.cky_i, &self.cky_r, addr.ip(), addr.port())
+    }
+
     pub fn is_established(&self) -> bool {
         self.state == MmState::Established
     }

@@ -18,7 +18,7 @@ use super::ids::{describe, phase1_id, v1_id};
 use super::isakmp_sa::{IsakmpSa, Keys, MmState};
 use super::proposal::{is_signature_method, p1_accept, p1_choose, p1_offer, P1Suite};
 use crate::crypto::auth_v1;
-use crate::crypto::{kdf_v1, natd::natd_v1, Secret};
+use crate::crypto::{kdf_v1, Secret};
 use crate::v2::retransmit::Outstanding;
 use crate::v2::{CloseReason, Event, IkeSuiteInfo, Instant};
 use crate::wire::v1::{
@@ -339,20 +339,8 @@ impl Endpoint {
             Payload::Nonce(NonceRepr { data: nonce }),
         ];
         if sa.peer_natt {
-            let r = natd_v1(
-                suite.prf,
-                &sa.cky_i,
-                &sa.cky_r,
-                sa.remote.ip(),
-                sa.remote.port(),
-            );
-            let l = natd_v1(
-                suite.prf,
-                &sa.cky_i,
-                &sa.cky_r,
-                sa.local.ip(),
-                sa.local.port(),
-            );
+            let r = sa.natd(suite.prf, sa.remote);
+            let l = sa.natd(suite.prf, sa.local);
             p.push(Payload::nat_d(r, false));
             p.push(Payload::nat_d(l, false));
         }
@@ -415,20 +403,8 @@ impl Endpoint {
         if sa.peer_natt {
             let hashes: Vec<&[u8]> = payloads.iter().filter_map(Payload::nat_d_hash).collect();
             if let Some((first, rest)) = hashes.split_first() {
-                let me = natd_v1(
-                    suite.prf,
-                    &sa.cky_i,
-                    &sa.cky_r,
-                    sa.local.ip(),
-                    sa.local.port(),
-                );
-                let them = natd_v1(
-                    suite.prf,
-                    &sa.cky_i,
-                    &sa.cky_r,
-                    sa.remote.ip(),
-                    sa.remote.port(),
-                );
+                let me = sa.natd(suite.prf, sa.local);
+                let them = sa.natd(suite.prf, sa.remote);
                 sa.behind_nat = *first != me.as_slice();
                 let peer_nat = !rest.contains(&them.as_slice());
                 sa.nat = sa.behind_nat || peer_nat;

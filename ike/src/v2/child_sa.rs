@@ -141,15 +141,11 @@ pub fn rekey_time(ctx: &Ctx<'_>) -> Instant {
     ctx.now + rekey_after(ctx, ctx.cfg.child_lifetime)
 }
 
-/// `lifetime - margin - random(fuzz % of margin)`; the margin is clamped to half the
-/// lifetime so a misconfigured margin never makes the SA rekey at once, forever.
+/// [`ConnectionConfig::rekey_after`](crate::config::ConnectionConfig::rekey_after) with the
+/// engine's randomness.
 pub fn rekey_after(ctx: &Ctx<'_>, lifetime: std::time::Duration) -> std::time::Duration {
-    let c = ctx.cfg;
-    let margin = c.rekey_margin.min(lifetime / 2);
-    let fuzz = margin.mul_f64(f64::from(c.rekey_fuzz_percent.min(100)) / 100.0);
-    lifetime
-        .saturating_sub(margin)
-        .saturating_sub(ctx.random_upto(fuzz))
+    ctx.cfg
+        .rekey_after(lifetime, |m| ctx.provider.random_upto(m))
 }
 
 /// How long a rekey responder waits for the initiator's Delete of the old Child SA before

@@ -325,15 +325,4 @@ impl Ctx<'_> {
     pub fn nonce(&self) -> Option<Vec<u8>> {
         self.provider.random_bytes(32).ok()
     }
-
-    /// A uniformly chosen duration in `0..=max`.
-    pub fn random_upto(&self, max: std::time::Duration) -> std::time::Duration {
-        let r = self
-            .provider
-            .random_bytes(4)
-            .ok()
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map_or(0, u32::from_be_bytes);
-        max.mul_f64(f64::from(r) / f64::from(u32::MAX))
-    }
 }
