@@ -67,6 +67,7 @@ pub fn op(cmd: &KernelCommand, b: &TunnelBinding) -> KernelOp {
             replay_window,
             esn,
             hard_lifetime,
+            byte_limits,
             ..
         } => KernelOp::AddSa(Sa {
             src: *src,
@@ -84,6 +85,8 @@ pub fn op(cmd: &KernelCommand, b: &TunnelBinding) -> KernelOp {
             encap: encap.map(|(sport, dport)| Encap { sport, dport }),
             lifetime: Lifetime {
                 hard_seconds: Some(hard_lifetime.as_secs().max(1)),
+                soft_bytes: byte_limits.map(|(soft, _)| soft),
+                hard_bytes: byte_limits.map(|(_, hard)| hard),
                 ..Lifetime::default()
             },
             // Route-based: one family-less SA carries IPv4 and IPv6 inner traffic.
@@ -125,6 +128,7 @@ mod tests {
             local_ts: vec![],
             remote_ts: vec![],
             hard_lifetime: Duration::from_secs(3600),
+            byte_limits: None,
         }
     }
 
@@ -152,11 +156,34 @@ mod tests {
             })
         );
         assert_eq!(sa.lifetime.hard_seconds, Some(3600));
+        assert_eq!(
+            (sa.lifetime.soft_bytes, sa.lifetime.hard_bytes),
+            (None, None)
+        );
         assert!(
             matches!(&sa.crypto, SaCrypto::Aead { key, icv_bits: 128, .. } if key.expose() == [7u8; 20])
         );
         // Keys never reach Debug output.
         assert!(!format!("{sa:?}").contains("7, 7, 7"));
+    }
+
+    #[test]
+    fn a_negotiated_volume_lifetime_becomes_the_kernel_byte_limits() {
+        let mut cmd = install();
+        if let KernelCommand::InstallChildSa { byte_limits, .. } = &mut cmd {
+            *byte_limits = Some((90_000, 100_000));
+        }
+        let b = TunnelBinding {
+            reqid: 1,
+            if_id: Some(1),
+            mark: None,
+        };
+        let KernelOp::AddSa(sa) = op(&cmd, &b) else {
+            panic!("not AddSa");
+        };
+        assert_eq!(sa.lifetime.soft_bytes, Some(90_000));
+        assert_eq!(sa.lifetime.hard_bytes, Some(100_000));
+        assert_eq!(sa.lifetime.hard_seconds, Some(3600));
     }
 
     #[test]

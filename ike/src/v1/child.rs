@@ -6,7 +6,7 @@
 
 use super::endpoint::Endpoint;
 use super::isakmp_sa::{ChildState, ChildV1, IsakmpSa};
-use super::proposal::P2Choice;
+use super::proposal::{byte_limits, P2Choice};
 use crate::crypto::kdf_v1::quick_mode_keymat;
 use crate::crypto::kernel::{xfrm_algo, XfrmAlgo};
 use crate::crypto::{PrfAlg, Secret};
@@ -132,6 +132,7 @@ impl Endpoint {
             local_ts: vec![n.local_ts.clone()],
             remote_ts: vec![n.remote_ts.clone()],
             hard_lifetime: n.choice.lifetime,
+            byte_limits: byte_limits(n.choice.kilobytes),
         };
         self.out.commands.push_back(cmd(
             Direction::Inbound,

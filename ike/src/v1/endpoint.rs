@@ -390,9 +390,15 @@ impl Endpoint {
                 && !h.flags.contains(Flags::ENCRYPTION)
             {
                 self.main_mode_request(now, local, remote, &msg, bytes);
+            } else if h.exchange_type == ExchangeType::AGGRESSIVE
+                && h.responder_cookie == [0; 8]
+                && h.message_id == 0
+                && !h.flags.contains(Flags::ENCRYPTION)
+            {
+                // Answered only for tunnels with `aggressive: true` (REQUIREMENTS §18 #12).
+                self.aggressive_mode_request(now, local, remote, &msg, bytes);
             }
-            // RFC 2408 5.1 / 2409 5: aggressive mode is not answered (REQUIREMENTS §18 #12);
-            // anything else without an SA is dropped.
+            // Anything else without an SA is dropped.
             return;
         };
         let Some(mut sa) = self.sas.remove(&key) else {
@@ -400,6 +406,9 @@ impl Endpoint {
         };
         match h.exchange_type {
             ExchangeType::MAIN_MODE => self.main_mode(now, &mut sa, local, remote, &msg, bytes),
+            ExchangeType::AGGRESSIVE => {
+                self.aggressive_mode(now, &mut sa, local, remote, &msg, bytes)
+            }
             ExchangeType::QUICK_MODE => self.quick_mode(now, &mut sa, local, remote, &msg, bytes),
             ExchangeType::INFORMATIONAL => self.informational(now, &mut sa, local, remote, &msg),
             _ => {}

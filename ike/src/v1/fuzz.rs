@@ -26,6 +26,8 @@ fn responder_endpoint() -> Endpoint {
         Secret::from_slice(b"fuzz_psk_not_a_secret"),
     );
     c.versions = IkeVersions::V1;
+    // Aggressive mode opted in, so attacker bytes reach it as well as main mode.
+    c.aggressive = true;
     // Two IKEv1-capable suites, so attacker offers can be chosen and main mode proceed.
     c.ike_proposals = vec![
         IkeProposal {

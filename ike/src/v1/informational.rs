@@ -85,7 +85,12 @@ impl Endpoint {
         if let Body::Plain(payloads) = &msg.body {
             // Unprotected: only an error report ending the main mode we started before any
             // key exists (anyone could forge it later on).
-            if sa.initiator && matches!(sa.state, MmState::ISent1 | MmState::ISent3) {
+            if sa.initiator
+                && matches!(
+                    sa.state,
+                    MmState::ISent1 | MmState::ISent3 | MmState::AgISent1
+                )
+            {
                 if let Some(n) = payloads.iter().find_map(|p| match p {
                     Payload::Notify(n) if n.notify_type.is_error() => Some(n),
                     _ => None,
@@ -94,7 +99,12 @@ impl Endpoint {
                     self.fail(
                         t,
                         format!(
-                            "the peer refused main mode: {:?} (unauthenticated notify)",
+                            "the peer refused {}: {:?} (unauthenticated notify)",
+                            if sa.state == MmState::AgISent1 {
+                                "aggressive mode"
+                            } else {
+                                "main mode"
+                            },
                             n.notify_type
                         ),
                     );
@@ -296,23 +306,26 @@ impl Endpoint {
                     self.send(sa.local, sa.remote, b);
                 }
                 Tick::GiveUp => {
-                    let step = match sa.state {
-                        MmState::ISent1 => 1,
-                        MmState::ISent3 => 3,
-                        _ => 5,
+                    let (what, authenticating) = match sa.state {
+                        MmState::ISent1 => ("no answer to main mode message 1", false),
+                        MmState::ISent3 => ("no answer to main mode message 3", false),
+                        MmState::AgISent1 => ("no answer to aggressive mode message 1", false),
+                        // The responder waits for the initiator's authentication.
+                        MmState::AgRSent2 => ("no aggressive mode message 3 after message 2", true),
+                        _ => ("no answer to main mode message 5", true),
                     };
                     let t = sa.tunnel;
                     let signed = sa
                         .suite
                         .is_some_and(|s| super::proposal::is_signature_method(s.auth));
-                    let hint = if step == 5 && signed {
+                    let hint = if authenticating && signed {
                         " (the peer rejected our certificate, signature or identity?)"
-                    } else if step == 5 {
+                    } else if authenticating {
                         " (pre-shared key or identity mismatch?)"
                     } else {
                         ""
                     };
-                    self.fail(t, format!("no answer to main mode message {step}{hint}"));
+                    self.fail(t, format!("{what}{hint}"));
                     self.close_sa(now, sa, CloseReason::Timeout);
                     return;
                 }

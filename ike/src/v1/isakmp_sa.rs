@@ -13,22 +13,26 @@ use crate::crypto::{auth_v1, cipher, kdf_v1, Secret};
 use crate::v2::retransmit::Outstanding;
 use crate::v2::{ChildSaRef, ChildSuiteInfo, Instant, KernelCommand};
 use crate::wire::v1::{
-    emit_payload_chain, parse_payload_chain_padded, Body, HeaderRepr, Message, Payload,
+    emit_payload_chain, parse_payload_chain_padded, Body, HeaderRepr, IdRepr, Message, Payload,
 };
 use crate::wire::v2::TrafficSelector;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-/// Where main mode stands.
+/// Where phase 1 (main mode, or aggressive mode when opted in) stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MmState {
-    /// Initiator: sent message 1, 3 or 5.
+    /// Initiator: sent main mode message 1, 3 or 5.
     ISent1,
     ISent3,
     ISent5,
-    /// Responder: sent message 2 or 4.
+    /// Responder: sent main mode message 2 or 4.
     RSent2,
     RSent4,
+    /// Initiator: sent aggressive mode message 1.
+    AgISent1,
+    /// Responder: sent aggressive mode message 2, waiting for message 3.
+    AgRSent2,
     Established,
 }
 
@@ -138,6 +142,9 @@ pub struct IsakmpSa {
     /// A phase 1 rekey started from this SA (the new SA's initiator cookie).
     pub rekeyed_by: Option<[u8; 8]>,
     pub keepalive_at: Option<Instant>,
+    /// Aggressive mode responder: the initiator's ID payload of message 1 and its body
+    /// (IDii_b of HASH_I, checked when message 3 arrives).
+    pub peer_id: Option<(IdRepr, Vec<u8>)>,
     /// Closed while being processed: not returned to the endpoint's map.
     pub closed: bool,
 }
@@ -230,6 +237,7 @@ impl IsakmpSa {
             replaced: false,
             rekeyed_by: None,
             keepalive_at: None,
+            peer_id: None,
             closed: false,
         }
     }

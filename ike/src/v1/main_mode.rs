@@ -10,7 +10,8 @@
 //! 6  R->I  HDR*, IDir, HASH_R | CERT..., SIG_R
 //! ```
 //!
-//! Never installs an ESP SA (quick_mode.rs does) and never accepts aggressive mode.
+//! Never installs an ESP SA (quick_mode.rs does); aggressive mode is aggressive_mode.rs, which
+//! shares the key exchange, NAT discovery and authentication helpers here.
 
 use super::auth_sig;
 use super::endpoint::Endpoint;
@@ -39,11 +40,11 @@ pub(super) fn raw_body(first: PayloadType, chain: &[u8], ty: PayloadType) -> Opt
 }
 
 /// The plaintext chain of an unencrypted message (after the 28-octet header).
-fn plain_chain(bytes: &[u8]) -> &[u8] {
+pub(super) fn plain_chain(bytes: &[u8]) -> &[u8] {
     bytes.get(crate::wire::v1::HEADER_LEN..).unwrap_or_default()
 }
 
-fn sa_body(sa: &SaRepr) -> Option<Vec<u8>> {
+pub(super) fn sa_body(sa: &SaRepr) -> Option<Vec<u8>> {
     let mut b = vec![0u8; sa.buffer_len()];
     let n = sa.emit(&mut b).ok()?;
     b.truncate(n);
@@ -57,7 +58,7 @@ pub(super) fn id_body(id: &IdRepr) -> Option<Vec<u8>> {
     Some(b)
 }
 
-fn vids(natt: bool) -> Vec<Payload> {
+pub(super) fn vids(natt: bool) -> Vec<Payload> {
     let mut v = Vec::new();
     if natt {
         v.push(Payload::VendorId(VendorIdRepr::known(
@@ -68,24 +69,24 @@ fn vids(natt: bool) -> Vec<Payload> {
     v
 }
 
-fn has_vid(payloads: &[Payload], k: KnownVendorId) -> bool {
+pub(super) fn has_vid(payloads: &[Payload], k: KnownVendorId) -> bool {
     payloads
         .iter()
         .any(|p| matches!(p, Payload::VendorId(v) if v.identify() == Some(k)))
 }
 
-fn initial_contact(payloads: &[Payload]) -> bool {
+pub(super) fn initial_contact(payloads: &[Payload]) -> bool {
     payloads
         .iter()
         .any(|p| matches!(p, Payload::Notify(n) if n.notify_type == NotifyType::INITIAL_CONTACT))
 }
 
-/// Words for a main mode message 5/6 that does not decrypt: with pre-shared keys the usual
-/// cause is a different key.
-fn undecryptable(which: u8, sa: &IsakmpSa) -> String {
+/// Words for an encrypted phase 1 message (`which`) that does not decrypt: with pre-shared
+/// keys the usual cause is a different key.
+pub(super) fn undecryptable(which: &str, sa: &IsakmpSa) -> String {
     let psk = sa.suite.is_none_or(|s| !is_signature_method(s.auth));
     format!(
-        "main mode message {which} could not be decrypted{}",
+        "{which} could not be decrypted{}",
         if psk {
             " (pre-shared key mismatch)"
         } else {
@@ -94,7 +95,29 @@ fn undecryptable(which: u8, sa: &IsakmpSa) -> String {
     )
 }
 
-fn find<T>(payloads: &[Payload], f: impl Fn(&Payload) -> Option<&T>) -> Option<&T> {
+/// RFC 3947 3.2: NAT discovery from the NAT-D payloads of a message that came from `remote`
+/// to `local`. The first NAT-D is the hash of the receiver (us) as the sender saw it; any
+/// other one is the sender's own address. Nothing changes without NAT-D payloads.
+pub(super) fn detect_nat(
+    sa: &mut IsakmpSa,
+    payloads: &[Payload],
+    local: SocketAddr,
+    remote: SocketAddr,
+) {
+    let Some(prf) = sa.suite.map(|s| s.prf).filter(|_| sa.peer_natt) else {
+        return;
+    };
+    let hashes: Vec<&[u8]> = payloads.iter().filter_map(Payload::nat_d_hash).collect();
+    if let Some((first, rest)) = hashes.split_first() {
+        let me = sa.natd(prf, local);
+        let them = sa.natd(prf, remote);
+        sa.behind_nat = *first != me.as_slice();
+        let peer_nat = !rest.contains(&them.as_slice());
+        sa.nat = sa.behind_nat || peer_nat;
+    }
+}
+
+pub(super) fn find<T>(payloads: &[Payload], f: impl Fn(&Payload) -> Option<&T>) -> Option<&T> {
     payloads.iter().find_map(f)
 }
 
@@ -131,6 +154,9 @@ impl Endpoint {
             );
             return None;
         }
+        if cfg.aggressive {
+            return self.start_aggressive_mode(now, conn);
+        }
         let cky_i: [u8; 8] = self.random(8)?.try_into().ok()?;
         let (tunnel, local, remote, retx) = (cfg.tunnel, cfg.local, cfg.remote, cfg.retransmit);
         let mut sa = IsakmpSa::new(conn, tunnel, cky_i, [0; 8], true, local, remote, now);
@@ -155,16 +181,7 @@ impl Endpoint {
         msg: &Message,
         bytes: &[u8],
     ) {
-        // A retransmitted message 1: the SA made for it answers with the same message 2.
-        if let Some(sa) = self
-            .sas
-            .values()
-            .find(|s| !s.initiator && s.cky_i == msg.header.initiator_cookie && s.remote == remote)
-        {
-            if sa.last_rx == bytes && !sa.last_tx.is_empty() {
-                let (l, r, b) = (sa.local, sa.remote, sa.last_tx.clone());
-                self.send(l, r, b);
-            }
+        if self.repeated_first_message(remote, msg, bytes) {
             return;
         }
         let Body::Plain(payloads) = &msg.body else {
@@ -226,8 +243,30 @@ impl Endpoint {
         self.sas.insert(cky_r, sa);
     }
 
+    /// A retransmitted message 1 (main or aggressive mode) for an SA we already answered: the
+    /// SA made for it answers with the same message 2. True when such an SA exists.
+    pub(super) fn repeated_first_message(
+        &mut self,
+        remote: SocketAddr,
+        msg: &Message,
+        bytes: &[u8],
+    ) -> bool {
+        let Some(sa) = self
+            .sas
+            .values()
+            .find(|s| !s.initiator && s.cky_i == msg.header.initiator_cookie && s.remote == remote)
+        else {
+            return false;
+        };
+        if sa.last_rx == bytes && !sa.last_tx.is_empty() {
+            let (l, r, b) = (sa.local, sa.remote, sa.last_tx.clone());
+            self.send(l, r, b);
+        }
+        true
+    }
+
     /// An unencrypted informational notify (before keys exist: RFC 2408 5.x error reports).
-    fn plain_notify(
+    pub(super) fn plain_notify(
         &mut self,
         local: SocketAddr,
         remote: SocketAddr,
@@ -292,7 +331,29 @@ impl Endpoint {
         payloads: Vec<Payload>,
         encrypt: bool,
     ) -> Result<(), Option<String>> {
-        let header = HeaderRepr::new(sa.cky_i, sa.cky_r, ExchangeType::MAIN_MODE, 0);
+        let retransmit = sa.initiator;
+        self.p1_send(
+            now,
+            sa,
+            ExchangeType::MAIN_MODE,
+            payloads,
+            encrypt,
+            retransmit,
+        )
+    }
+
+    /// Emits `payloads` as the next phase 1 message of `exchange` (plain or sealed), records
+    /// it as our last answer and, with `retransmit`, resends it until the peer answers.
+    pub(super) fn p1_send(
+        &mut self,
+        now: Instant,
+        sa: &mut IsakmpSa,
+        exchange: ExchangeType,
+        payloads: Vec<Payload>,
+        encrypt: bool,
+        retransmit: bool,
+    ) -> Result<(), Option<String>> {
+        let header = HeaderRepr::new(sa.cky_i, sa.cky_r, exchange, 0);
         let bytes = if encrypt {
             sa.seal(header, &payloads).ok_or(None)?
         } else {
@@ -300,7 +361,7 @@ impl Endpoint {
                 .to_vec()
                 .map_err(|_| None)?
         };
-        if sa.initiator {
+        if retransmit {
             let retx = self
                 .conns
                 .get(sa.conn)
@@ -315,29 +376,12 @@ impl Endpoint {
 
     /// KE, nonce and NAT-D payloads of messages 3 and 4 (RFC 3947 3.2: the first NAT-D
     /// hashes the peer's address and port, the next one ours).
-    fn ke_nonce_natd(
+    pub(super) fn ke_nonce_natd(
         &self,
         sa: &mut IsakmpSa,
         suite: P1Suite,
     ) -> Result<Vec<Payload>, Option<String>> {
-        let ke = self
-            .provider
-            .start_key_exchange(suite.dh)
-            .map_err(|_| Some(format!("DH group {:?} is not available", suite.dh)))?;
-        let nonce = self.random(32).ok_or(None)?;
-        let public = ke.public_value();
-        if sa.initiator {
-            sa.g_xi = public.clone();
-            sa.ni = nonce.clone();
-        } else {
-            sa.g_xr = public.clone();
-            sa.nr = nonce.clone();
-        }
-        sa.dh = Some(ke);
-        let mut p = vec![
-            Payload::Ke(KeRepr { data: public }),
-            Payload::Nonce(NonceRepr { data: nonce }),
-        ];
+        let mut p = self.ke_nonce(sa, suite.dh)?;
         if sa.peer_natt {
             let r = sa.natd(suite.prf, sa.remote);
             let l = sa.natd(suite.prf, sa.local);
@@ -354,8 +398,39 @@ impl Endpoint {
         Ok(p)
     }
 
+    /// Our KE and nonce payloads: a new key exchange in `dh` and a 32-octet nonce, kept in
+    /// the SA as g^xi/Ni (initiator) or g^xr/Nr (responder).
+    pub(super) fn ke_nonce(
+        &self,
+        sa: &mut IsakmpSa,
+        dh: crate::crypto::DhGroup,
+    ) -> Result<Vec<Payload>, Option<String>> {
+        let ke = self
+            .provider
+            .start_key_exchange(dh)
+            .map_err(|_| Some(format!("DH group {dh:?} is not available")))?;
+        let nonce = self.random(32).ok_or(None)?;
+        let public = ke.public_value();
+        if sa.initiator {
+            sa.g_xi = public.clone();
+            sa.ni = nonce.clone();
+        } else {
+            sa.g_xr = public.clone();
+            sa.nr = nonce.clone();
+        }
+        sa.dh = Some(ke);
+        Ok(vec![
+            Payload::Ke(KeRepr { data: public }),
+            Payload::Nonce(NonceRepr { data: nonce }),
+        ])
+    }
+
     /// The peer's KE and nonce; derives SKEYID, SKEYID_d/a/e, Ka and the phase 1 IV.
-    fn take_ke_nonce(&self, sa: &mut IsakmpSa, payloads: &[Payload]) -> Result<(), Option<String>> {
+    pub(super) fn take_ke_nonce(
+        &self,
+        sa: &mut IsakmpSa,
+        payloads: &[Payload],
+    ) -> Result<(), Option<String>> {
         let suite = sa.suite.ok_or(None)?;
         let ke = find(payloads, |p| match p {
             Payload::Ke(k) => Some(k),
@@ -398,18 +473,7 @@ impl Endpoint {
             skeyid_a: k.skeyid_a,
             ka,
         });
-        // RFC 3947 3.2: NAT discovery. The first NAT-D is the hash of the receiver (us) as
-        // the sender saw it; any other one is the sender's own address.
-        if sa.peer_natt {
-            let hashes: Vec<&[u8]> = payloads.iter().filter_map(Payload::nat_d_hash).collect();
-            if let Some((first, rest)) = hashes.split_first() {
-                let me = sa.natd(suite.prf, sa.local);
-                let them = sa.natd(suite.prf, sa.remote);
-                sa.behind_nat = *first != me.as_slice();
-                let peer_nat = !rest.contains(&them.as_slice());
-                sa.nat = sa.behind_nat || peer_nat;
-            }
-        }
+        detect_nat(sa, payloads, sa.local, sa.remote);
         Ok(())
     }
 
@@ -478,22 +542,27 @@ impl Endpoint {
         let hash = sa.phase1_hash(true, &idii_b).ok_or(None)?;
         let mut p = vec![Payload::Id(id)];
         p.extend(self.hash_or_sig(sa, &hash)?);
+        p.extend(self.initial_contact_for(sa));
+        sa.state = MmState::ISent5;
+        self.mm_send(now, sa, p, true)
+    }
+
+    /// INITIAL-CONTACT when we hold no other state with the peer of `sa`'s tunnel (RFC 2407
+    /// 4.6.3.3: SPI = CKY-I | CKY-R).
+    pub(super) fn initial_contact_for(&self, sa: &IsakmpSa) -> Option<Payload> {
         let first_contact = !self.sas.values().any(|s| s.tunnel == sa.tunnel)
             && !self.children.iter().any(|c| c.tunnel == sa.tunnel);
-        if first_contact {
-            // RFC 2407 4.6.3.3: INITIAL-CONTACT, SPI = CKY-I | CKY-R.
+        first_contact.then(|| {
             let mut spi = sa.cky_i.to_vec();
             spi.extend_from_slice(&sa.cky_r);
-            p.push(Payload::Notify(NotifyRepr {
+            Payload::Notify(NotifyRepr {
                 doi: Doi::IPSEC,
                 protocol_id: ProtocolId::ISAKMP,
                 spi,
                 notify_type: NotifyType::INITIAL_CONTACT,
                 data: Vec::new(),
-            }));
-        }
-        sa.state = MmState::ISent5;
-        self.mm_send(now, sa, p, true)
+            })
+        })
     }
 
     /// Checks the peer's ID and HASH of message 5 or 6.
@@ -504,16 +573,30 @@ impl Endpoint {
         chain: &[u8],
         first: PayloadType,
     ) -> Result<bool, Option<String>> {
-        let which = if sa.initiator { 6 } else { 5 };
+        let which = format!("main mode message {}", if sa.initiator { 6 } else { 5 });
         let id = find(payloads, |p| match p {
             Payload::Id(i) => Some(i),
             _ => None,
         })
-        .ok_or_else(|| Some(format!("main mode message {which} has no ID payload")))?;
+        .ok_or_else(|| Some(format!("{which} has no ID payload")))?;
         let id_b = raw_body(first, chain, PayloadType::ID).ok_or(None)?;
+        self.verify_peer(sa, payloads, id, &id_b, &which)
+    }
+
+    /// Checks the peer's authentication in `payloads` (HASH, or CERT and SIG) against its
+    /// identity `id` (body `id_b`) and our remote_id; `which` names the message in errors.
+    /// Returns whether the peer sent INITIAL-CONTACT.
+    pub(super) fn verify_peer(
+        &self,
+        sa: &IsakmpSa,
+        payloads: &[Payload],
+        id: &IdRepr,
+        id_b: &[u8],
+        which: &str,
+    ) -> Result<bool, Option<String>> {
         let suite = sa.suite.ok_or(None)?;
         // The peer's hash: HASH_R when we initiated, HASH_I when it did.
-        let want = sa.phase1_hash(!sa.initiator, &id_b).ok_or(None)?;
+        let want = sa.phase1_hash(!sa.initiator, id_b).ok_or(None)?;
         let cfg = self.conns.get(sa.conn).ok_or(None)?;
         if is_signature_method(suite.auth) {
             let cert = cfg.cert.as_ref().ok_or(None)?;
@@ -540,17 +623,17 @@ impl Endpoint {
                 want.expose(),
                 sig,
             )
-            .map_err(|e| Some(format!("main mode message {which}: {e}")))?;
+            .map_err(|e| Some(format!("{which}: {e}")))?;
             return Ok(initial_contact(payloads));
         }
         let hash = find(payloads, |p| match p {
             Payload::Hash(h) => Some(h),
             _ => None,
         })
-        .ok_or_else(|| Some(format!("main mode message {which} has no HASH payload")))?;
+        .ok_or_else(|| Some(format!("{which} has no HASH payload")))?;
         auth_v1::verify_hash(&want, &hash.data).map_err(|_| {
             Some(format!(
-                "main mode message {which}: HASH does not verify (pre-shared key mismatch)"
+                "{which}: HASH does not verify (pre-shared key mismatch)"
             ))
         })?;
         if let Some(want) = cfg.remote_id.as_ref() {
@@ -567,7 +650,11 @@ impl Endpoint {
 
     /// HASH_I / HASH_R as a HASH payload (pre-shared key) or our CERT chain and our
     /// signature over it (RFC 2409 5.1: `IDii, [ CERT, ] SIG_I`).
-    fn hash_or_sig(&self, sa: &IsakmpSa, hash: &Secret) -> Result<Vec<Payload>, Option<String>> {
+    pub(super) fn hash_or_sig(
+        &self,
+        sa: &IsakmpSa,
+        hash: &Secret,
+    ) -> Result<Vec<Payload>, Option<String>> {
         let suite = sa.suite.ok_or(None)?;
         if !is_signature_method(suite.auth) {
             return Ok(vec![Payload::Hash(HashRepr {
@@ -593,7 +680,9 @@ impl Endpoint {
         remote: SocketAddr,
         msg: &Message,
     ) -> Result<(), Option<String>> {
-        let (payloads, chain) = sa.open(msg).ok_or_else(|| Some(undecryptable(5, sa)))?;
+        let (payloads, chain) = sa
+            .open(msg)
+            .ok_or_else(|| Some(undecryptable("main mode message 5", sa)))?;
         let initial_contact = self.check_auth(sa, &payloads, &chain, msg.header.next_payload)?;
         // RFC 3947 4: the responder answers from where message 5 came (port 4500).
         sa.follow(local, remote);
@@ -618,7 +707,9 @@ impl Endpoint {
         sa: &mut IsakmpSa,
         msg: &Message,
     ) -> Result<(), Option<String>> {
-        let (payloads, chain) = sa.open(msg).ok_or_else(|| Some(undecryptable(6, sa)))?;
+        let (payloads, chain) = sa
+            .open(msg)
+            .ok_or_else(|| Some(undecryptable("main mode message 6", sa)))?;
         let initial_contact = match self.check_auth(sa, &payloads, &chain, msg.header.next_payload)
         {
             Ok(ic) => ic,
@@ -641,7 +732,7 @@ impl Endpoint {
 
     /// Phase 1 done: events, timers, the old SA of a rekey retired, and the tunnel's quick
     /// modes started.
-    fn established(&mut self, now: Instant, sa: &mut IsakmpSa, initial_contact: bool) {
+    pub(super) fn established(&mut self, now: Instant, sa: &mut IsakmpSa, initial_contact: bool) {
         sa.state = MmState::Established;
         sa.established_at = Some(now);
         sa.skeyid = None;

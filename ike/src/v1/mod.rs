@@ -1,4 +1,4 @@
-//! The IKEv1 engine (RFC 2409 main mode and quick mode over RFC 2408 ISAKMP), sans-IO like
+//! The IKEv1 engine (RFC 2409 main mode, opt-in aggressive mode and quick mode over RFC 2408 ISAKMP), sans-IO like
 //! [`crate::v2`] and speaking the same vocabulary: it takes datagrams, timer expiries and
 //! operator/kernel inputs, and hands back [`Transmit`](crate::v2::Transmit)s,
 //! [`KernelCommand`](crate::v2::KernelCommand)s and [`Event`](crate::v2::Event)s, so the daemon
@@ -8,6 +8,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod aggressive_mode;
 mod auth_sig;
 mod child;
 mod endpoint;

@@ -32,6 +32,9 @@ pub struct P2Choice {
     pub prop: EspProposal,
     /// The lifetime both sides use (the shorter of the offer and ours).
     pub lifetime: Duration,
+    /// The volume lifetime in kilobytes both sides use, when the peer negotiated one (RFC
+    /// 2407 4.5: SA Life Type 2); we never offer one ourselves.
+    pub kilobytes: Option<u64>,
     /// UDP-encapsulated tunnel mode (RFC 3947 5.1).
     pub encap: bool,
 }
@@ -122,11 +125,23 @@ pub fn is_signature_method(m: AuthMethod) -> bool {
 /// Our phase 1 offer: one ISAKMP proposal, one KEY_IKE transform per configured proposal
 /// that IKEv1 can carry, in preference order, all with our authentication method.
 pub fn p1_offer(cfg: &ConnectionConfig) -> SaRepr {
+    p1_offer_where(cfg, |_| true)
+}
+
+/// Our aggressive mode offer and its group. RFC 2409 5: in aggressive mode the KE payload
+/// travels with the offer, so the group cannot be negotiated: every transform carries the
+/// group of our first IKEv1-capable proposal, and proposals of other groups are left out.
+pub fn p1_offer_aggressive(cfg: &ConnectionConfig) -> Option<(SaRepr, DhGroup)> {
+    let dh = cfg.ike_proposals.iter().find(|p| p1_supported(p))?.dh;
+    Some((p1_offer_where(cfg, |p| p.dh == dh), dh))
+}
+
+fn p1_offer_where(cfg: &ConnectionConfig, keep: impl Fn(&IkeProposal) -> bool) -> SaRepr {
     let auth = p1_auth_method(cfg);
     let transforms = cfg
         .ike_proposals
         .iter()
-        .filter(|p| p1_supported(p))
+        .filter(|p| p1_supported(p) && keep(p))
         .zip(1u8..)
         .map(|(p, n)| p1_transform(n, p, cfg.ike_lifetime, auth))
         .collect();
@@ -142,9 +157,9 @@ pub fn p1_offer(cfg: &ConnectionConfig) -> SaRepr {
     }
 }
 
-/// Reads a lifetime from (type, duration) attribute pairs: the seconds lifetime, if any.
-/// RFC 2407 4.5 / RFC 2409 appendix A: a Life Duration follows its Life Type. Kilobyte
-/// lifetimes are accepted and reported as the second element (we enforce time only).
+/// Reads the lifetimes from (type, duration) attribute pairs: (seconds, kilobytes), each if
+/// present. RFC 2407 4.5 / RFC 2409 appendix A: a Life Duration follows its Life Type. Phase
+/// 2 kilobytes become the kernel SA's byte limits; a phase 1 volume is not counted.
 fn lifetimes(
     attrs: &[Attribute],
     type_attr: u16,
@@ -406,9 +421,12 @@ pub fn p2_offer(cfg: &ConnectionConfig, spi_in: u32, nat: bool) -> SaRepr {
     }
 }
 
-/// Parses an ESP transform (None if it uses anything we do not do). Returns the proposal,
-/// the seconds lifetime and whether it asks for UDP encapsulation.
-fn p2_parse(t: &TransformRepr) -> Option<(EspProposal, Option<u64>, bool)> {
+/// What an ESP transform says: the proposal, its (seconds, kilobytes) lifetimes and whether
+/// it asks for UDP encapsulation.
+type P2Parsed = (EspProposal, (Option<u64>, Option<u64>), bool);
+
+/// Parses an ESP transform (None if it uses anything we do not do).
+fn p2_parse(t: &TransformRepr) -> Option<P2Parsed> {
     let known = [
         Phase2Attr::SA_LIFE_TYPE.0,
         Phase2Attr::SA_LIFE_DURATION.0,
@@ -448,7 +466,7 @@ fn p2_parse(t: &TransformRepr) -> Option<(EspProposal, Option<u64>, bool)> {
         return None;
     }
     let esn = get(Phase2Attr::EXTENDED_SEQUENCE_NUMBER) == Some(1);
-    let (secs, _kb) = lifetimes(
+    let life = lifetimes(
         &t.attributes,
         Phase2Attr::SA_LIFE_TYPE.0,
         Phase2Attr::SA_LIFE_DURATION.0,
@@ -460,7 +478,7 @@ fn p2_parse(t: &TransformRepr) -> Option<(EspProposal, Option<u64>, bool)> {
             pfs,
             esn,
         },
-        secs,
+        life,
         mode.is_udp_encapsulated(),
     ))
 }
@@ -520,13 +538,15 @@ pub fn p2_choose(cfg: &ConnectionConfig, offer: &SaRepr, nat: bool) -> Result<P2
                 && e.esn == ours.esn
                 && *encap == nat
         });
-        if let Some((number, spi, t, e, life, encap)) = hit {
-            let offered = life.map_or(cfg.child_lifetime, Duration::from_secs);
+        if let Some((number, spi, t, e, (secs, kb), encap)) = hit {
+            let offered = secs.map_or(cfg.child_lifetime, Duration::from_secs);
             let lifetime = offered.min(cfg.child_lifetime);
             return Ok(P2Chosen {
                 choice: P2Choice {
                     prop: *e,
                     lifetime,
+                    // RFC 2407 4.5: the initiator's volume applies (we have none shorter).
+                    kilobytes: *kb,
                     encap: *encap,
                 },
                 peer_spi: *spi,
@@ -577,7 +597,7 @@ pub fn p2_accept(
         _ => return Err("quick mode reply must hold one ESP proposal".into()),
     };
     let spi = esp_spi(p).ok_or("quick mode reply has no 4-octet ESP SPI")?;
-    let (e, life, encap) = p2_parse(t).ok_or_else(|| {
+    let (e, (secs, kilobytes), encap) = p2_parse(t).ok_or_else(|| {
         format!(
             "quick mode reply chose a transform we cannot use ({})",
             describe_p2(t)
@@ -595,13 +615,14 @@ pub fn p2_accept(
             describe_p2(t)
         ));
     }
-    let lifetime = life
+    let lifetime = secs
         .map_or(cfg.child_lifetime, Duration::from_secs)
         .min(cfg.child_lifetime);
     Ok((
         P2Choice {
             prop: e,
             lifetime,
+            kilobytes,
             encap,
         },
         spi,
@@ -622,15 +643,23 @@ pub fn responder_lifetime_attrs(lifetime: Duration) -> Vec<Attribute> {
     ]
 }
 
-/// The seconds lifetime of a RESPONDER-LIFETIME notification's attribute list.
-pub fn parse_responder_lifetime(data: &[u8]) -> Option<Duration> {
+/// The (seconds, kilobytes) lifetimes of a RESPONDER-LIFETIME notification's attribute list.
+pub fn parse_responder_lifetime(data: &[u8]) -> Option<(Option<Duration>, Option<u64>)> {
     let attrs = Attribute::parse_list(data).ok()?;
-    let (secs, _) = lifetimes(
+    let (secs, kb) = lifetimes(
         &attrs,
         Phase2Attr::SA_LIFE_TYPE.0,
         Phase2Attr::SA_LIFE_DURATION.0,
     )?;
-    secs.map(Duration::from_secs)
+    Some((secs.map(Duration::from_secs), kb))
+}
+
+/// The kernel byte limits (soft, hard) of a volume lifetime of `kilobytes`: the hard limit
+/// is the negotiated volume, the soft one (a kernel soft EXPIRE starts the rekey) at 90 %
+/// of it, so the rekey finishes before the hard limit deletes the SA.
+pub fn byte_limits(kilobytes: Option<u64>) -> Option<(u64, u64)> {
+    let hard = kilobytes?.checked_mul(1024)?.max(1);
+    Some((hard - hard / 10, hard))
 }
 
 #[cfg(test)]
@@ -728,7 +757,61 @@ mod tests {
         };
         assert_eq!(
             parse_responder_lifetime(&data),
-            Some(Duration::from_secs(3600))
+            Some((Some(Duration::from_secs(3600)), None))
+        );
+    }
+
+    /// An ESP offer with a kilobyte lifetime (RFC 2407 4.5: SA Life Type 2 = kilobytes),
+    /// as Cisco routers and Windows send by default.
+    fn with_kilobytes(mut offer: SaRepr, kb: u32) -> SaRepr {
+        for t in &mut offer.proposals[0].transforms {
+            t.attributes.push(Attribute::basic(
+                Phase2Attr::SA_LIFE_TYPE.0,
+                LifeType::KILOBYTES.0,
+            ));
+            t.attributes
+                .push(Attribute::variable_u32(Phase2Attr::SA_LIFE_DURATION.0, kb));
+        }
+        offer
+    }
+
+    #[test]
+    fn quick_mode_kilobyte_lifetime_is_negotiated_and_becomes_byte_limits() {
+        let c = cfg();
+        let offer = with_kilobytes(p2_offer(&c, 7, false), 4_608_000);
+        let chosen = p2_choose(&c, &offer, false).unwrap();
+        assert_eq!(chosen.choice.kilobytes, Some(4_608_000));
+        assert_eq!(chosen.choice.lifetime, c.child_lifetime, "seconds kept too");
+        // The reply echoes the transform: the initiator sees the same volume.
+        let (choice, _) = p2_accept(&c, &p2_reply(&chosen, 9), false).unwrap();
+        assert_eq!(choice.kilobytes, Some(4_608_000));
+        assert_eq!(
+            byte_limits(choice.kilobytes),
+            Some((4_246_732_800, 4_718_592_000))
+        );
+        assert_eq!(byte_limits(None), None);
+        // Without one, nothing is limited by volume.
+        let plain = p2_choose(&c, &p2_offer(&c, 7, false), false).unwrap();
+        assert_eq!(plain.choice.kilobytes, None);
+    }
+
+    #[test]
+    fn responder_lifetime_may_carry_kilobytes() {
+        let attrs = [
+            Attribute::basic(Phase2Attr::SA_LIFE_TYPE.0, LifeType::KILOBYTES.0),
+            Attribute::variable_u32(Phase2Attr::SA_LIFE_DURATION.0, 100_000),
+            Attribute::basic(Phase2Attr::SA_LIFE_TYPE.0, LifeType::SECONDS.0),
+            Attribute::basic(Phase2Attr::SA_LIFE_DURATION.0, 1800),
+        ];
+        let mut data = Vec::new();
+        for a in attrs {
+            let mut b = vec![0u8; a.buffer_len()];
+            a.emit(&mut b).unwrap();
+            data.extend(b);
+        }
+        assert_eq!(
+            parse_responder_lifetime(&data),
+            Some((Some(Duration::from_secs(1800)), Some(100_000)))
         );
     }
 

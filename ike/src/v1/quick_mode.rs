@@ -66,7 +66,8 @@ struct QmPayloads<'a> {
     nonce: Option<&'a [u8]>,
     ke: Option<&'a [u8]>,
     ids: Vec<&'a IdRepr>,
-    lifetime: Option<Duration>,
+    /// RESPONDER-LIFETIME: (seconds, kilobytes).
+    lifetime: Option<(Option<Duration>, Option<u64>)>,
 }
 
 fn sort(payloads: &[Payload]) -> QmPayloads<'_> {
@@ -462,9 +463,14 @@ impl Endpoint {
             return Err("quick mode message 2 lacks its SA or nonce payload".into());
         };
         let (mut choice, spi_out) = p2_accept(cfg, reply, sa.nat)?;
-        if let Some(l) = q.lifetime {
+        if let Some((secs, kb)) = q.lifetime {
             // RFC 2407 4.6.3.1: the responder's shorter lifetime applies.
-            choice.lifetime = choice.lifetime.min(l);
+            if let Some(l) = secs {
+                choice.lifetime = choice.lifetime.min(l);
+            }
+            if let Some(kb) = kb {
+                choice.kilobytes = Some(choice.kilobytes.map_or(kb, |k| k.min(kb)));
+            }
         }
         match q.ids.as_slice() {
             [] => {}

@@ -110,6 +110,7 @@ pub fn install(ctx: &mut Ctx<'_>, sa: &IkeSa, n: NewChild<'_>) -> Option<ChildSa
             local_ts: n.local_ts.clone(),
             remote_ts: n.remote_ts.clone(),
             hard_lifetime: cfg.child_lifetime,
+            byte_limits: None,
         });
     }
     ctx.event(Event::ChildSaEstablished {

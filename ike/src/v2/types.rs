@@ -91,6 +91,9 @@ pub enum KernelCommand {
         remote_ts: Vec<TrafficSelector>,
         /// Hard lifetime for the kernel as a backstop; the engine rekeys before it.
         hard_lifetime: Duration,
+        /// Kernel byte limits (soft, hard) of a negotiated volume lifetime (IKEv1 kilobytes):
+        /// the soft EXPIRE starts a rekey, the hard one deletes the SA.
+        byte_limits: Option<(u64, u64)>,
     },
     /// Remove one ESP state.
     DeleteChildSa {
