@@ -187,7 +187,9 @@ pub(super) fn describe(
             format!(
                 "{what} established with {remote} as {role} (SPIs {spi_i:016x}_i {spi_r:016x}_r): \
                  proposal chosen {encr}, {integ}, {prf}, DH group {dh}; {nat}",
-                what = if suite.version == 1 {
+                what = if suite.version == 1 && suite.aggressive {
+                    "IKEv1 ISAKMP SA (aggressive mode)"
+                } else if suite.version == 1 {
                     "IKEv1 ISAKMP SA (main mode)"
                 } else {
                     "IKE_SA"

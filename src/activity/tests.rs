@@ -41,6 +41,7 @@ fn ike_up(spi_i: u64) -> Event {
         initiator: true,
         suite: IkeSuiteInfo {
             version: 2,
+            aggressive: false,
             encr: EncrAlg::AesCbc { key_bits: 256 },
             prf: PrfAlg::HmacSha256,
             integ: Some(IntegAlg::HmacSha256_128),
@@ -372,6 +373,29 @@ fn established_ike_sa_timeout_is_not_a_negotiation_failure() {
     );
     let kinds: Vec<Kind> = std::iter::from_fn(|| r.poll()).map(|x| x.kind).collect();
     assert_eq!(kinds, vec![Kind::IkeEstablished, Kind::IkeClosed]);
+}
+
+#[test]
+fn ikev1_phase1_names_main_or_aggressive_mode() {
+    let mut r = Recorder::default();
+    let f = facts(PhaseState::Established, PhaseState::Down);
+    for aggressive in [false, true] {
+        let mut e = ike_up(7);
+        if let Event::IkeSaEstablished { suite, .. } = &mut e {
+            suite.version = 1;
+            suite.aggressive = aggressive;
+        }
+        r.on_event(f, &e);
+    }
+    let details: Vec<String> = std::iter::from_fn(|| r.poll()).map(|x| x.details).collect();
+    assert!(
+        details[0].starts_with("IKEv1 ISAKMP SA (main mode) established"),
+        "{details:?}"
+    );
+    assert!(
+        details[1].starts_with("IKEv1 ISAKMP SA (aggressive mode) established"),
+        "{details:?}"
+    );
 }
 
 #[test]

@@ -173,6 +173,11 @@ pub(super) fn log_event(tunnel: &str, ev: &Event) {
             initiator,
             %remote,
             nat = nat_detected,
+            ike = match (suite.version, suite.aggressive) {
+                (1, true) => "ikev1-aggressive",
+                (1, false) => "ikev1-main",
+                _ => "ikev2",
+            },
             encr = %encr_name(suite.encr),
             dh = suite.dh.id(),
             "IKE SA established"

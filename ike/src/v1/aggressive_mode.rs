@@ -65,6 +65,7 @@ impl Endpoint {
         let cky_i: [u8; 8] = self.random(8)?.try_into().ok()?;
         let mut sa = IsakmpSa::new(conn, tunnel, cky_i, [0; 8], true, local, remote, now);
         sa.state = MmState::AgISent1;
+        sa.aggressive = true;
         sa.sai_b = sa_body(&offer)?;
         let ke_nonce = match self.ke_nonce(&mut sa, dh) {
             Ok(p) => p,
@@ -155,6 +156,7 @@ impl Endpoint {
         };
         let mut sa = IsakmpSa::new(conn, tunnel, cky_i, cky_r, false, local, remote, now);
         sa.state = MmState::AgRSent2;
+        sa.aggressive = true;
         sa.sai_b = sai_b;
         sa.suite = Some(suite);
         sa.peer_natt = has_vid(payloads, KnownVendorId::NatTRfc3947);

@@ -145,6 +145,8 @@ pub struct IsakmpSa {
     /// Aggressive mode responder: the initiator's ID payload of message 1 and its body
     /// (IDii_b of HASH_I, checked when message 3 arrives).
     pub peer_id: Option<(IdRepr, Vec<u8>)>,
+    /// Phase 1 runs (ran) in aggressive mode.
+    pub aggressive: bool,
     /// Closed while being processed: not returned to the endpoint's map.
     pub closed: bool,
 }
@@ -238,6 +240,7 @@ impl IsakmpSa {
             rekeyed_by: None,
             keepalive_at: None,
             peer_id: None,
+            aggressive: false,
             closed: false,
         }
     }

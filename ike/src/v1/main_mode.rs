@@ -756,6 +756,7 @@ impl Endpoint {
             initiator: sa.initiator,
             suite: IkeSuiteInfo {
                 version: 1,
+                aggressive: sa.aggressive,
                 encr: suite.encr,
                 prf: suite.prf,
                 integ: None,

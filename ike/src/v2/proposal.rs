@@ -292,6 +292,7 @@ pub fn accept_esp(
 /// Public suite description of a chosen IKE proposal.
 pub fn ike_info(p: &IkeProposal) -> IkeSuiteInfo {
     IkeSuiteInfo {
+        aggressive: false,
         version: 2,
         encr: p.encr,
         prf: p.prf,

@@ -111,6 +111,8 @@ pub enum KernelCommand {
 pub struct IkeSuiteInfo {
     /// IKE major version of the SA: 1 (ISAKMP / IKEv1) or 2.
     pub version: u8,
+    /// IKEv1 only: phase 1 ran in aggressive mode (RFC 2409 5), not main mode.
+    pub aggressive: bool,
     pub encr: EncrAlg,
     pub prf: PrfAlg,
     pub integ: Option<IntegAlg>,
