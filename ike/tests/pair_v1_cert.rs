@@ -332,3 +332,57 @@ fn every_main_mode_message_lost_once_is_retransmitted_with_certificates() {
         assert_up(&p);
     }
 }
+
+#[test]
+fn aggressive_mode_with_certificates_establishes_both_key_types() {
+    // RFC 2409 5.1: in aggressive mode the signatures travel in messages 2 and 3.
+    for (w, e) in [
+        (west(), east()),
+        (
+            cert("west_rsa.pem", "west_rsa.key.pem", "ca.pem"),
+            cert("east_rsa.pem", "east_rsa.key.pem", "ca.pem"),
+        ),
+    ] {
+        let (mut a, mut b) = configs(Some(w), Some(e));
+        a.aggressive = true;
+        b.aggressive = true;
+        let mut p = P::with(a, b);
+        let seen = watch(&mut p);
+        p.initiate();
+        assert_up(&p);
+        // The CERTREQ of message 1 and the one of message 2.
+        assert_eq!(seen.cr.load(Ordering::Relaxed), 2);
+    }
+}
+
+#[test]
+fn aggressive_mode_rejects_a_certificate_from_an_untrusted_ca() {
+    // East answers with a ca2-issued certificate; west trusts only ca.pem.
+    let (mut a, mut b) = configs(
+        Some(west()),
+        Some(cert("east_other_ca.pem", "east.key.pem", "ca.pem")),
+    );
+    a.aggressive = true;
+    b.aggressive = true;
+    let mut p = P::with(a, b);
+    p.initiate();
+    p.run_for(Duration::from_secs(300));
+    assert!(!p.established());
+    assert!(p.ka.sas.is_empty() && p.kb.sas.is_empty());
+    assert!(
+        has(
+            &p.ea,
+            "aggressive mode message 2: peer certificate not signed by the configured CA"
+        ),
+        "A: {:?}",
+        reasons(&p.ea)
+    );
+    assert!(
+        has(
+            &p.eb,
+            "no aggressive mode message 3 after message 2 (the peer rejected"
+        ),
+        "B: {:?}",
+        reasons(&p.eb)
+    );
+}
