@@ -229,37 +229,10 @@ fn esp_mismatch_fails_quick_mode_only() {
 #[test]
 fn nat_is_detected_and_esp_is_udp_encapsulated_on_port_4500() {
     let mut p = pair(common());
-    p.nat = Some(("192.0.2.1".parse().unwrap(), "203.0.113.9".parse().unwrap()));
-    // B sees A at the NAT's address.
-    let mut cb = v1(B, "203.0.113.9:500", common());
-    cb.remote = "203.0.113.9:500".parse().unwrap();
-    p.b = V1::new(
-        provider(2),
-        Box::new(ike::v2::SequentialSpis(0xb000_0000)),
-        vec![cb],
-    );
+    behind_nat(&mut p, v1(B, A, common()));
     p.initiate();
     assert!(established(&p), "a={:?} b={:?}", p.ea, p.eb);
-    for e in [&p.ea, &p.eb] {
-        assert!(e.iter().any(|e| matches!(
-            e,
-            Event::IkeSaEstablished {
-                nat_detected: true,
-                ..
-            }
-        )));
-    }
-    for k in [&p.ka, &p.kb] {
-        for c in &k.log {
-            if let KernelCommand::InstallChildSa { encap, .. } = c {
-                let (s, d) = encap.expect("UDP encapsulation");
-                assert!(
-                    s == 4500 || d == 4500 || s == 44500 || d == 44500,
-                    "{s} {d}"
-                );
-            }
-        }
-    }
+    assert_nat_detected_and_encapsulated(&p);
 }
 
 fn installs(k: &Kernel) -> usize {

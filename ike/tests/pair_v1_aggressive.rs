@@ -11,7 +11,7 @@ mod pair;
 use ike::config::{ConnectionConfig, IkeVersions};
 use ike::crypto::{DhGroup, EncrAlg, IntegAlg, PrfAlg};
 use ike::v1::Endpoint as V1;
-use ike::v2::{Direction, Event, KernelCommand};
+use ike::v2::{Direction, Event};
 use ike::wire::v1::{ExchangeType, Message};
 use pair::*;
 use std::cell::RefCell;
@@ -231,36 +231,10 @@ fn the_group_of_message_1_is_the_only_one_offered() {
 #[test]
 fn nat_is_detected_from_messages_2_and_3_and_esp_is_udp_encapsulated() {
     let mut p = pair(common());
-    p.nat = Some(("192.0.2.1".parse().unwrap(), "203.0.113.9".parse().unwrap()));
-    let mut cb = aggressive(B, "203.0.113.9:500", common());
-    cb.remote = "203.0.113.9:500".parse().unwrap();
-    p.b = V1::new(
-        provider(2),
-        Box::new(ike::v2::SequentialSpis(0xb000_0000)),
-        vec![cb],
-    );
+    behind_nat(&mut p, aggressive(B, A, common()));
     p.initiate();
     assert!(up(&p), "a={:?} b={:?}", p.ea, p.eb);
-    for e in [&p.ea, &p.eb] {
-        assert!(e.iter().any(|e| matches!(
-            e,
-            Event::IkeSaEstablished {
-                nat_detected: true,
-                ..
-            }
-        )));
-    }
-    for k in [&p.ka, &p.kb] {
-        for c in &k.log {
-            if let KernelCommand::InstallChildSa { encap, .. } = c {
-                let (s, d) = encap.expect("UDP encapsulation");
-                assert!(
-                    s == 4500 || d == 4500 || s == 44500 || d == 44500,
-                    "{s} {d}"
-                );
-            }
-        }
-    }
+    assert_nat_detected_and_encapsulated(&p);
 }
 
 #[test]

@@ -23,11 +23,9 @@ use super::main_mode::{
     NATT_PORT,
 };
 use super::proposal::{p1_accept, p1_choose, p1_offer_aggressive};
-use crate::v2::retransmit::Outstanding;
-use crate::v2::{CloseReason, Instant};
+use crate::v2::Instant;
 use crate::wire::v1::{
-    Body, ExchangeType, HeaderRepr, IdRepr, KnownVendorId, Message, NotifyType, Payload,
-    PayloadType,
+    Body, ExchangeType, IdRepr, KnownVendorId, Message, NotifyType, Payload, PayloadType,
 };
 use std::net::SocketAddr;
 
@@ -52,7 +50,7 @@ impl Endpoint {
     /// cookie.
     pub(super) fn start_aggressive_mode(&mut self, now: Instant, conn: usize) -> Option<[u8; 8]> {
         let cfg = self.conns.get(conn)?;
-        let (tunnel, local, remote, retx) = (cfg.tunnel, cfg.local, cfg.remote, cfg.retransmit);
+        let (tunnel, local, remote) = (cfg.tunnel, cfg.local, cfg.remote);
         let (offer, dh) = p1_offer_aggressive(cfg)?;
         let Some(id) = phase1_id(&cfg.local_id) else {
             self.fail(tunnel, "local_id cannot be sent in IKEv1".into());
@@ -81,11 +79,15 @@ impl Endpoint {
         payloads.push(Payload::Id(id));
         payloads.extend(certreq);
         payloads.extend(vids(true));
-        let header = HeaderRepr::new(cky_i, [0; 8], ExchangeType::AGGRESSIVE, 0);
-        let bytes = Message::plain(header, payloads).to_vec().ok()?;
-        sa.retx = Some(Outstanding::new(now, &retx, 0, vec![bytes.clone()]));
-        sa.last_tx = bytes.clone();
-        self.send(local, remote, bytes);
+        self.p1_send(
+            now,
+            &mut sa,
+            ExchangeType::AGGRESSIVE,
+            payloads,
+            false,
+            true,
+        )
+        .ok()?;
         self.sas.insert(cky_i, sa);
         Some(cky_i)
     }
@@ -99,13 +101,7 @@ impl Endpoint {
         msg: &Message,
         bytes: &[u8],
     ) {
-        if self.repeated_first_message(remote, msg, bytes) {
-            return;
-        }
-        let Body::Plain(payloads) = &msg.body else {
-            return;
-        };
-        let Some(conn) = self.find_conn(local, remote) else {
+        let Some((conn, payloads)) = self.new_request(local, remote, msg, bytes) else {
             return;
         };
         let Some(cfg) = self.conns.get(conn) else {
@@ -222,15 +218,7 @@ impl Endpoint {
             (MmState::AgRSent2, _) => self.aggressive_mode_done(now, sa, local, remote, msg),
             _ => return,
         };
-        match result {
-            Ok(()) => sa.last_rx = bytes.to_vec(),
-            Err(Some(reason)) => {
-                let t = sa.tunnel;
-                self.fail(t, reason);
-                self.close_sa(now, sa, CloseReason::Failed);
-            }
-            Err(None) => {}
-        }
+        self.phase1_outcome(now, sa, bytes, result);
     }
 
     /// Initiator: message 2 (the responder's choice, keys and authentication) → message 3;

@@ -158,16 +158,13 @@ impl Endpoint {
             return self.start_aggressive_mode(now, conn);
         }
         let cky_i: [u8; 8] = self.random(8)?.try_into().ok()?;
-        let (tunnel, local, remote, retx) = (cfg.tunnel, cfg.local, cfg.remote, cfg.retransmit);
+        let (tunnel, local, remote) = (cfg.tunnel, cfg.local, cfg.remote);
         let mut sa = IsakmpSa::new(conn, tunnel, cky_i, [0; 8], true, local, remote, now);
         sa.sai_b = sa_body(&offer)?;
         let mut payloads = vec![Payload::Sa(offer)];
         payloads.extend(vids(true));
-        let header = HeaderRepr::new(cky_i, [0; 8], ExchangeType::MAIN_MODE, 0);
-        let bytes = Message::plain(header, payloads).to_vec().ok()?;
-        sa.retx = Some(Outstanding::new(now, &retx, 0, vec![bytes.clone()]));
-        sa.last_tx = bytes.clone();
-        self.send(local, remote, bytes);
+        self.p1_send(now, &mut sa, ExchangeType::MAIN_MODE, payloads, false, true)
+            .ok()?;
         self.sas.insert(cky_i, sa);
         Some(cky_i)
     }
@@ -181,13 +178,7 @@ impl Endpoint {
         msg: &Message,
         bytes: &[u8],
     ) {
-        if self.repeated_first_message(remote, msg, bytes) {
-            return;
-        }
-        let Body::Plain(payloads) = &msg.body else {
-            return;
-        };
-        let Some(conn) = self.find_conn(local, remote) else {
+        let Some((conn, payloads)) = self.new_request(local, remote, msg, bytes) else {
             return;
         };
         let Some(cfg) = self.conns.get(conn) else {
@@ -243,14 +234,28 @@ impl Endpoint {
         self.sas.insert(cky_r, sa);
     }
 
+    /// Responder: a phase 1 message 1 (main or aggressive mode) that is new (not a repeat of
+    /// one we answered: that gets our message 2 again), unencrypted, and for one of our
+    /// tunnels. Returns the tunnel's index and the message's payloads.
+    pub(super) fn new_request<'m>(
+        &mut self,
+        local: SocketAddr,
+        remote: SocketAddr,
+        msg: &'m Message,
+        bytes: &[u8],
+    ) -> Option<(usize, &'m [Payload])> {
+        if self.repeated_first_message(remote, msg, bytes) {
+            return None;
+        }
+        let Body::Plain(payloads) = &msg.body else {
+            return None;
+        };
+        Some((self.find_conn(local, remote)?, payloads))
+    }
+
     /// A retransmitted message 1 (main or aggressive mode) for an SA we already answered: the
     /// SA made for it answers with the same message 2. True when such an SA exists.
-    pub(super) fn repeated_first_message(
-        &mut self,
-        remote: SocketAddr,
-        msg: &Message,
-        bytes: &[u8],
-    ) -> bool {
+    fn repeated_first_message(&mut self, remote: SocketAddr, msg: &Message, bytes: &[u8]) -> bool {
         let Some(sa) = self
             .sas
             .values()
@@ -312,6 +317,19 @@ impl Endpoint {
             (MmState::ISent5, Body::Encrypted(_)) => self.mm6(now, sa, msg),
             _ => return,
         };
+        self.phase1_outcome(now, sa, bytes, result);
+    }
+
+    /// After a phase 1 message (`bytes`) was handled: remembered when it moved the exchange
+    /// on; a failure with words is reported and ends the SA; one without (not for us, or
+    /// not authentic) changes nothing.
+    pub(super) fn phase1_outcome(
+        &mut self,
+        now: Instant,
+        sa: &mut IsakmpSa,
+        bytes: &[u8],
+        result: Result<(), Option<String>>,
+    ) {
         match result {
             Ok(()) => sa.last_rx = bytes.to_vec(),
             Err(Some(reason)) => {

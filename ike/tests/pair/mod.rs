@@ -388,6 +388,42 @@ impl<E: PairEndpoint> Pair<E> {
 }
 
 /// Checks that each side's outbound SAs are the peer's inbound SAs with equal keys.
+/// Puts A (192.0.2.1) behind a NAT with outside address 203.0.113.9 and rebuilds B with `cb`,
+/// pointed at the NAT's outside address (B only ever sees A there).
+pub fn behind_nat<E: PairEndpoint>(p: &mut Pair<E>, mut cb: ConnectionConfig) {
+    p.nat = Some(("192.0.2.1".parse().unwrap(), "203.0.113.9".parse().unwrap()));
+    cb.remote = "203.0.113.9:500".parse().unwrap();
+    p.b = E::build(provider(2), SequentialSpis(0xb000_0000), vec![cb]);
+}
+
+/// Both ends reported the NAT and every ESP SA is UDP-encapsulated on port 4500 (44500 is
+/// the NAT's mapping of A's 4500).
+pub fn assert_nat_detected_and_encapsulated<E: PairEndpoint>(p: &Pair<E>) {
+    for e in [&p.ea, &p.eb] {
+        assert!(
+            e.iter().any(|e| matches!(
+                e,
+                Event::IkeSaEstablished {
+                    nat_detected: true,
+                    ..
+                }
+            )),
+            "{e:?}"
+        );
+    }
+    for k in [&p.ka, &p.kb] {
+        for c in &k.log {
+            if let KernelCommand::InstallChildSa { encap, .. } = c {
+                let (s, d) = encap.expect("UDP encapsulation");
+                assert!(
+                    s == 4500 || d == 4500 || s == 44500 || d == 44500,
+                    "{s} {d}"
+                );
+            }
+        }
+    }
+}
+
 pub fn assert_keys_match<E: PairEndpoint>(p: &Pair<E>) {
     let check = |x: &Kernel, y: &Kernel| {
         for ((d, spi), algo) in &x.sas {
