@@ -222,6 +222,7 @@ run_scenario() {
     done
 
     echo "== $name: $(head -n 1 "$1/description")"
+    local started=$SECONDS
     if [ -n "${LAB_PEER:-}" ]; then
         if [ -z "${FAR:-}" ]; then
             result SKIP "$name: --peer $LAB_PEER: this scenario has no selectable far side"; return
@@ -300,4 +301,5 @@ run_scenario() {
     else
         echo "   FAILED: every host's logs kept under $LOGDIR"
     fi
+    echo "   took $((SECONDS - started)) s"
 }
