@@ -170,6 +170,7 @@ impl Endpoint {
                 pfs: n.choice.prop.pfs,
                 esn: n.choice.prop.esn,
             },
+            kilobytes: n.choice.kilobytes,
             min_nonce: n.ni.min(n.nr).to_vec(),
             replaces: None,
             pending_out,

@@ -173,6 +173,8 @@ pub struct ChildV1 {
     pub state: ChildState,
     pub rekey_at: Instant,
     pub suite: ChildSuiteInfo,
+    /// The negotiated volume lifetime in kilobytes (offered again when we rekey the pair).
+    pub kilobytes: Option<u64>,
     /// The lower of the two nonces of the quick mode that made it (collision tie-break).
     pub min_nonce: Vec<u8>,
     pub replaces: Option<ChildSaRef>,

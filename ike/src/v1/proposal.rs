@@ -370,13 +370,25 @@ fn p2_transform(
     number: u8,
     p: &EspProposal,
     lifetime: Duration,
+    kilobytes: Option<u64>,
     nat: bool,
 ) -> Option<TransformRepr> {
     let mut attributes = vec![
         Attribute::basic(Phase2Attr::SA_LIFE_TYPE.0, LifeType::SECONDS.0),
         duration_attr(Phase2Attr::SA_LIFE_DURATION.0, lifetime.as_secs()),
-        Attribute::basic(Phase2Attr::ENCAPSULATION_MODE.0, encap_mode(nat).0),
     ];
+    if let Some(kb) = kilobytes {
+        // RFC 2407 4.5: a second Life Type / Life Duration pair for the volume.
+        attributes.push(Attribute::basic(
+            Phase2Attr::SA_LIFE_TYPE.0,
+            LifeType::KILOBYTES.0,
+        ));
+        attributes.push(duration_attr(Phase2Attr::SA_LIFE_DURATION.0, kb));
+    }
+    attributes.push(Attribute::basic(
+        Phase2Attr::ENCAPSULATION_MODE.0,
+        encap_mode(nat).0,
+    ));
     if let Some(g) = p.pfs {
         attributes.push(Attribute::basic(Phase2Attr::GROUP_DESCRIPTION.0, g.id()));
     }
@@ -400,14 +412,16 @@ fn p2_transform(
 }
 
 /// Our quick mode offer: one ESP proposal with our inbound SPI and one transform per
-/// configured ESP proposal (alternatives, RFC 2408 4.2), in preference order.
-pub fn p2_offer(cfg: &ConnectionConfig, spi_in: u32, nat: bool) -> SaRepr {
+/// configured ESP proposal (alternatives, RFC 2408 4.2), in preference order. `kilobytes` is
+/// the volume lifetime of the pair a rekey replaces (one the peer negotiated before): we
+/// offer it again so the new pair keeps it.
+pub fn p2_offer(cfg: &ConnectionConfig, spi_in: u32, nat: bool, kilobytes: Option<u64>) -> SaRepr {
     let transforms = cfg
         .esp_proposals
         .iter()
         .filter_map(|p| Some((p, esp_id(p.encr)?)))
         .zip(1u8..)
-        .filter_map(|((p, _), n)| p2_transform(n, p, cfg.child_lifetime, nat))
+        .filter_map(|((p, _), n)| p2_transform(n, p, cfg.child_lifetime, kilobytes, nat))
         .collect();
     SaRepr {
         doi: Doi::IPSEC,
@@ -736,7 +750,7 @@ mod tests {
         let c = cfg();
         let mut peer = cfg();
         peer.child_lifetime = Duration::from_secs(7200);
-        let offer = p2_offer(&peer, 0x1111_2222, false);
+        let offer = p2_offer(&peer, 0x1111_2222, false, None);
         let chosen = p2_choose(&c, &offer, false).unwrap();
         assert_eq!(chosen.peer_spi, 0x1111_2222);
         assert!(chosen.responder_lifetime);
@@ -778,7 +792,7 @@ mod tests {
     #[test]
     fn quick_mode_kilobyte_lifetime_is_negotiated_and_becomes_byte_limits() {
         let c = cfg();
-        let offer = with_kilobytes(p2_offer(&c, 7, false), 4_608_000);
+        let offer = with_kilobytes(p2_offer(&c, 7, false, None), 4_608_000);
         let chosen = p2_choose(&c, &offer, false).unwrap();
         assert_eq!(chosen.choice.kilobytes, Some(4_608_000));
         assert_eq!(chosen.choice.lifetime, c.child_lifetime, "seconds kept too");
@@ -791,7 +805,11 @@ mod tests {
         );
         assert_eq!(byte_limits(None), None);
         // Without one, nothing is limited by volume.
-        let plain = p2_choose(&c, &p2_offer(&c, 7, false), false).unwrap();
+        let plain = p2_choose(&c, &p2_offer(&c, 7, false, None), false).unwrap();
+        assert_eq!(plain.choice.kilobytes, None);
+        // A rekey offers the volume the pair it replaces had.
+        let again = p2_choose(&c, &p2_offer(&c, 7, false, Some(200)), false).unwrap();
+        assert_eq!(again.choice.kilobytes, Some(200));
         assert_eq!(plain.choice.kilobytes, None);
     }
 
@@ -818,11 +836,11 @@ mod tests {
     #[test]
     fn quick_mode_nat_mode_must_match_and_pfs_must_match() {
         let c = cfg();
-        assert!(p2_choose(&c, &p2_offer(&c, 7, true), false).is_err());
-        assert!(p2_choose(&c, &p2_offer(&c, 7, true), true).is_ok());
+        assert!(p2_choose(&c, &p2_offer(&c, 7, true, None), false).is_err());
+        assert!(p2_choose(&c, &p2_offer(&c, 7, true, None), true).is_ok());
         let mut nopfs = cfg();
         nopfs.esp_proposals[0].pfs = None;
-        let err = p2_choose(&c, &p2_offer(&nopfs, 7, false), false).unwrap_err();
+        let err = p2_choose(&c, &p2_offer(&nopfs, 7, false, None), false).unwrap_err();
         assert!(err.contains("group 0"), "{err}");
     }
 }

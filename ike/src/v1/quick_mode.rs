@@ -139,17 +139,18 @@ impl Endpoint {
         rekeys: Option<ChildSaRef>,
     ) -> Option<()> {
         let cfg = self.conns.get(sa.conn)?;
-        let (local_ts, remote_ts) =
+        let (local_ts, remote_ts, kilobytes) =
             match rekeys.and_then(|r| self.children.iter().find(|c| c.id == r)) {
-                Some(c) => (c.local_ts.clone(), c.remote_ts.clone()),
+                Some(c) => (c.local_ts.clone(), c.remote_ts.clone(), c.kilobytes),
                 // IKEv1 carries one selector pair per quick mode: the first of each side.
                 None => (
                     cfg.local_ts.first()?.clone(),
                     cfg.remote_ts.first()?.clone(),
+                    None,
                 ),
             };
         let pfs = p2_pfs(cfg);
-        let offer = p2_offer(cfg, 0, sa.nat);
+        let offer = p2_offer(cfg, 0, sa.nat, kilobytes);
         if offer
             .proposals
             .first()
@@ -162,7 +163,7 @@ impl Endpoint {
         let retx = cfg.retransmit;
         let mid = self.message_id()?;
         let spi_in = self.spis.allocate(sa.remote.ip(), sa.local.ip())?;
-        let offer = p2_offer(self.conns.get(sa.conn)?, spi_in, sa.nat);
+        let offer = p2_offer(self.conns.get(sa.conn)?, spi_in, sa.nat, kilobytes);
         let ni = self.random(32)?;
         let dh = match pfs {
             Some(g) => Some(self.provider.start_key_exchange(g).ok()?),
