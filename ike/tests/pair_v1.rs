@@ -263,6 +263,31 @@ fn quick_mode_rekey_replaces_the_pair_make_before_break() {
 }
 
 #[test]
+fn the_rekey_initiator_sends_on_the_old_pair_until_the_peer_has_the_new_one() {
+    let mut p = establish_pair(pair(common()));
+    assert!(p.a.rekey(p.now, TUNNEL, false));
+    p.run_until_idle();
+    // B installed the new pair at message 3. A has its new inbound SA and, for now, only the
+    // old outbound one: what it sends still reaches B on the old pair.
+    assert_eq!(installs(&p.kb), 4);
+    assert_eq!(p.kb.count(Direction::Inbound), 2);
+    assert_eq!(p.ka.count(Direction::Inbound), 2);
+    assert_eq!(p.ka.count(Direction::Outbound), 1);
+    assert_eq!(installs(&p.ka), 3);
+    p.run_for(Duration::from_millis(900));
+    assert_eq!(installs(&p.ka), 3, "held for a second");
+    p.run_for(Duration::from_secs(2));
+    // The new outbound SA went in, then the old pair went on both sides.
+    assert_eq!(installs(&p.ka), 4);
+    for k in [&p.ka, &p.kb] {
+        assert_eq!(k.count(Direction::Inbound), 1);
+        assert_eq!(k.count(Direction::Outbound), 1);
+        assert!(k.min_out.unwrap() >= 1);
+    }
+    assert_keys_match(&p);
+}
+
+#[test]
 fn simultaneous_quick_mode_rekeys_leave_exactly_one_pair() {
     let mut ca = v1(A, B, common());
     let mut cb = v1(B, A, common());

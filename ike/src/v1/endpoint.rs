@@ -183,12 +183,13 @@ impl Endpoint {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let conns = self.conn_state.iter().filter_map(|c| c.initiate_at);
         let sas = self.sas.values().filter_map(|sa| self.sa_deadline(sa));
-        let children = self.children.iter().filter_map(|c| {
-            if c.state == super::isakmp_sa::ChildState::Installed {
+        let children = self.children.iter().flat_map(|c| {
+            let next = if c.state == super::isakmp_sa::ChildState::Installed {
                 Some(c.rekey_at)
             } else {
                 c.delete_at
-            }
+            };
+            next.into_iter().chain(c.out_at)
         });
         conns.chain(sas).chain(children).min()
     }

@@ -180,6 +180,8 @@ pub struct ChildV1 {
     pub replaces: Option<ChildSaRef>,
     /// Responder: the outbound SA, installed when quick mode 3 arrives.
     pub pending_out: Option<KernelCommand>,
+    /// Initiator of a rekey: when `pending_out` goes in (make-before-break, child.rs).
+    pub out_at: Option<Instant>,
     /// Replaced by the peer's rekey: when we delete it if the peer has not (many IKEv1
     /// peers leave the old pair to expire).
     pub delete_at: Option<Instant>,

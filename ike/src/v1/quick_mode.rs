@@ -12,7 +12,7 @@
 //! initiator sends on the new pair is lost. The commit bit (RFC 2408 3.1) is ignored: we
 //! never wait for, and never send, CONNECTED. Never touches phase 1 state.
 
-use super::child::NewPair;
+use super::child::{NewPair, REKEY_OUTBOUND_DELAY};
 use super::endpoint::Endpoint;
 use super::ids::{host_ts, id_to_ts, ts_to_id, ts_within};
 use super::isakmp_sa::{ChildState, IsakmpSa, QmState, QuickMode};
@@ -391,7 +391,7 @@ impl Endpoint {
             remote_ts: remote_ts.clone(),
         };
         let child = self
-            .install_pair(now, sa, pair, true)
+            .install_pair(now, sa, pair, false, true)
             .ok_or("ESP keys could not be derived")?;
         let mut child = child;
         // A quick mode for selectors we already have is the peer's rekey of that pair.
@@ -513,9 +513,13 @@ impl Endpoint {
             local_ts,
             remote_ts,
         };
-        let child = self
-            .install_pair(now, sa, pair, false)
+        // A rekey keeps our traffic on the old pair until the peer has had message 3.
+        let mut child = self
+            .install_pair(now, sa, pair, true, rekeys.is_some())
             .ok_or("ESP keys could not be derived")?;
+        if child.pending_out.is_some() {
+            child.out_at = Some(now + REKEY_OUTBOUND_DELAY);
+        }
         // RFC 2409 5.5: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b).
         let header = HeaderRepr::new(sa.cky_i, sa.cky_r, ExchangeType::QUICK_MODE, mid);
         let m3 = sa
