@@ -12,8 +12,9 @@
 #   start    systemctl start xfrmd (Type=notify: active only after READY=1), status, the main
 #            process's capabilities, `xfrmd status` through the control socket
 #   cycle    systemctl reload (ExecReload: SIGHUP applies an edited file; an invalid one is
-#            refused), restart (new main PID), stop (the process, /run/xfrmd and its xfrm
-#            interfaces are gone)
+#            refused), restart (new main PID; ExecStop's --keep-sas keeps an ESP SA and the
+#            interfaces, the new process adopts them), stop (the process, /run/xfrmd, its
+#            xfrm interfaces and SAs are gone)
 #   remove   start again, then dpkg -r under the manager: the prerm stops the service, every
 #            file but the conffile goes, the unit is masked
 #   halt     the manager exits (its PID namespace ends with it)
@@ -173,14 +174,27 @@ systemctl reload xfrmd.service; echo "reload-invalid exit=$?"
 sleep 2
 echo "after-invalid: $(systemctl is-active xfrmd.service) $( [ "$(systemctl show -p MainPID --value xfrmd.service)" = "$pid" ] && echo same-pid || echo new-pid)"
 cp /etc/xfrmd/site.yaml.example /etc/xfrmd/site.yaml
+# Restart keeps the kernel's state (the unit's ExecStop: `xfrmd stop --keep-sas` during a
+# restart job). No peer here, so t1 gets an ESP SA by hand with its reqid and if_id (as if
+# negotiated): it must survive the restart and be adopted, and t1's interface keep its ifindex.
+pol=$(ip -o xfrm policy list dir out src 169.254.10.0/30)
+ifid=""; reqid=""
+[[ $pol =~ if_id\ (0x[0-9a-f]+) ]] && ifid=${BASH_REMATCH[1]}
+[[ $pol =~ reqid\ ([0-9]+) ]] && reqid=${BASH_REMATCH[1]}
+ip xfrm state add src 192.0.2.1 dst 198.51.100.1 proto esp spi 0xc0dec0de reqid "$reqid" mode tunnel \
+    if_id "$ifid" aead 'rfc4106(gcm(aes))' 0x000102030405060708090a0b0c0d0e0f10111213 128
+rc=$?
+echo "hand-sa: reqid=$reqid if_id=$ifid exit=$rc sas=$(ip xfrm state count | grep -o '[0-9]*' | head -n 1)"
+idx=$(cat /sys/class/net/xfrm-east-t1/ifindex)
 # Restart: a new process with the whole file again.
 systemctl restart xfrmd.service; rc=$?
 pid2=$(systemctl show -p MainPID --value xfrmd.service)
 echo "restart: exit=$rc pid=$( [ -n "$pid2" ] && [ "$pid2" != 0 ] && [ "$pid2" != "$pid" ] && echo new || echo "same-or-none:$pid2") state=$(systemctl is-active xfrmd.service)"
+echo "restart-kept: ifindex=$([ "$(cat /sys/class/net/xfrm-east-t1/ifindex 2>/dev/null)" = "$idx" ] && echo same || echo changed) hand-sa=$(ip xfrm state get src 192.0.2.1 dst 198.51.100.1 proto esp spi 0xc0dec0de > /dev/null 2>&1 && echo kept || echo gone)"
 echo "restart-status: $(xfrmd status --control /run/xfrmd/control.sock 2>&1 | tr '\n' '|')"
 # Stop: SIGTERM, the daemon removes its kernel objects; systemd removes /run/xfrmd.
 systemctl stop xfrmd.service; rc=$?
-echo "stop: exit=$rc state=$(systemctl is-active xfrmd.service) process=$(kill -0 "$pid2" 2>/dev/null && echo alive || echo gone) rundir=$([ -e /run/xfrmd ] && echo left || echo gone) xfrm-interfaces=$(ip -o link show type xfrm | wc -l)"
+echo "stop: exit=$rc state=$(systemctl is-active xfrmd.service) process=$(kill -0 "$pid2" 2>/dev/null && echo alive || echo gone) rundir=$([ -e /run/xfrmd ] && echo left || echo gone) xfrm-interfaces=$(ip -o link show type xfrm | wc -l) sas=$(ip xfrm state count | grep -o '[0-9]*' | head -n 1)"
 journalctl -u xfrmd.service -o cat --no-pager | sed 's/^/journal: /'
 ;;
 remove)
