@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""iperf-flows: did every TCP flow of an iperf3 run keep moving to the end (ECMP path cut)?
+"""iperf-flows: did every flow (TCP or UDP) of an iperf3 run keep moving to the end (ECMP path cut)?
 
     iperf-flows.py [--last SECONDS] [--min-bytes N] FILE.json
 
