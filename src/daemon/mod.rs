@@ -280,9 +280,10 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
         self.endpoint.handle_timeout(now);
         self.drive(now);
         self.sweep_larval(now, None);
-        self.probe_timeouts(now);
+        let downs = self.probe_timeouts(now);
         self.adopt_timeouts(now);
         self.refresh_health(now);
+        Self::log_probe_downs(downs);
     }
 
     /// When `handle_timeout` must next be called (IKE timers, probes, hold-downs).

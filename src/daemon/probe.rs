@@ -3,8 +3,10 @@
 //! lost probes mark the tunnel down, `probe_recover` consecutive answers mark it up again.
 //!
 //! Sans-IO: [`Prober`] says when to send which sequence number and folds replies in; the
-//! tokio shell owns the socket. A probe is missed when it is one interval old without an
-//! answer; a late answer to any probe still outstanding proves the path and clears the count
+//! tokio shell owns the socket. A probe is missed when the next probe's slot on the cadence
+//! comes without its answer (not when it is one interval old by the clock: a timer that fires
+//! late would otherwise push every miss, and so the failover, back by one whole interval);
+//! a late answer to any probe still outstanding proves the path and clears the count
 //! (a loaded router answering in 250 ms is alive, not down). Probes only count once the peer
 //! has answered one ("armed"): a peer without an
 //! inside address never answers, and its tunnel then stays healthy on IKE alone. It never
@@ -36,14 +38,26 @@ pub struct Prober {
     next: Option<Instant>,
     seq: u16,
     /// Probes sent since the last answer, oldest first.
-    outstanding: VecDeque<(u16, Instant)>,
+    outstanding: VecDeque<Outstanding>,
     answered: u32,
+    /// The last tick came a whole interval late and put its verdict off.
+    deferred: bool,
     /// Last round-trip time.
     pub rtt: Option<Duration>,
     /// Probes sent.
     pub sent: u64,
     /// Probes never answered.
     pub lost: u64,
+}
+
+/// A probe without an answer yet.
+#[derive(Debug, Clone, Copy)]
+struct Outstanding {
+    seq: u16,
+    /// When it was sent (for the round-trip time).
+    sent: Instant,
+    /// The slot of the next probe: without an answer by then it counts as missed.
+    due: Instant,
 }
 
 /// What a probe step changed.
@@ -67,6 +81,7 @@ impl Prober {
             seq: 0,
             outstanding: VecDeque::new(),
             answered: 0,
+            deferred: false,
             rtt: None,
             sent: 0,
             lost: 0,
@@ -94,6 +109,7 @@ impl Prober {
             self.next = Some(now);
             self.outstanding.clear();
             self.answered = 0;
+            self.deferred = false;
         }
     }
 
@@ -119,42 +135,48 @@ impl Prober {
             return (None, Transition::None);
         }
         let interval = self.cfg.interval;
-        let missed = self
-            .outstanding
-            .iter()
-            .filter(|(_, sent)| now.0 >= sent.0.saturating_add(interval))
-            .count();
+        // A timer a whole interval late means this process stalled (a loaded host): answers
+        // that arrived meanwhile may still wait in the socket, so the verdict waits for the
+        // next tick (once: a process that is always late still fails over).
+        let stalled = now.0 >= next.0.saturating_add(interval) && !self.deferred;
+        self.deferred = stalled;
+        let missed = self.overdue(now);
         let mut tr = Transition::None;
-        if self.state == ProbeState::Up && missed >= self.cfg.misses as usize {
+        if !stalled && self.state == ProbeState::Up && missed >= self.cfg.misses as usize {
             // Recovery counts the answers from here on.
             self.answered = 0;
             self.state = ProbeState::Down;
             tr = Transition::Down;
         }
-        self.seq = self.seq.wrapping_add(1);
-        self.outstanding.push_back((self.seq, now));
-        if self.outstanding.len() > MAX_OUTSTANDING {
-            self.outstanding.pop_front();
-            self.lost = self.lost.saturating_add(1);
-        }
-        self.sent = self.sent.saturating_add(1);
-        // Keep the cadence even when the timer fired late.
+        // Keep the cadence even when the timer fired late (after a stall of more than an
+        // interval, start a new cadence from now).
         let mut n = next.0.saturating_add(interval);
         if n <= now.0 {
             n = now.0.saturating_add(interval);
         }
         self.next = Some(Instant(n));
+        self.seq = self.seq.wrapping_add(1);
+        self.outstanding.push_back(Outstanding {
+            seq: self.seq,
+            sent: now,
+            due: Instant(n),
+        });
+        if self.outstanding.len() > MAX_OUTSTANDING {
+            self.outstanding.pop_front();
+            self.lost = self.lost.saturating_add(1);
+        }
+        self.sent = self.sent.saturating_add(1);
         (Some(self.seq), tr)
     }
 
     /// An echo reply with `seq` arrived.
     pub fn on_reply(&mut self, now: Instant, seq: u16) -> Transition {
-        let Some(pos) = self.outstanding.iter().position(|(s, _)| *s == seq) else {
+        let Some(pos) = self.outstanding.iter().position(|o| o.seq == seq) else {
             // A duplicate, or older than everything outstanding.
             return Transition::None;
         };
-        if let Some((_, sent)) = self.outstanding.get(pos) {
-            self.rtt = Some(now.saturating_since(*sent));
+        if let Some(o) = self.outstanding.get(pos) {
+            self.rtt = Some(now.saturating_since(o.sent));
         }
         // Probes sent before this one never got their own answer.
         self.lost = self.lost.saturating_add(pos as u64);
@@ -175,12 +197,12 @@ impl Prober {
 
     /// Probes lost so far, counting those already overdue.
     pub fn lost_now(&self, now: Instant) -> u64 {
-        let overdue = self
-            .outstanding
-            .iter()
-            .filter(|(_, sent)| now.0 >= sent.0.saturating_add(self.cfg.interval))
-            .count();
-        self.lost.saturating_add(overdue as u64)
+        self.lost.saturating_add(self.overdue(now) as u64)
+    }
+
+    /// Outstanding probes whose answer was due by `now`.
+    fn overdue(&self, now: Instant) -> usize {
+        self.outstanding.iter().filter(|o| now >= o.due).count()
     }
 }
 
@@ -283,6 +305,69 @@ mod tests {
         p.on_reply(ms(6201), b.unwrap());
         assert!(p.lost > before);
         assert_eq!(p.lost_now(ms(6201)), p.lost);
+    }
+
+    /// Arms the prober with one answered probe at 0 ms.
+    fn armed() -> Prober {
+        let mut p = prober();
+        p.start(ms(0));
+        let (s, _) = p.on_timeout(ms(0));
+        assert_eq!(p.on_reply(ms(1), s.unwrap()), Transition::Up);
+        p
+    }
+
+    #[test]
+    fn a_late_timer_does_not_put_the_failover_off_by_an_interval() {
+        // Path cut after the answer at 1 ms; the timer fires late by varying amounts (a
+        // loaded host): the probe of slot 600 goes out at 650, the tick of slot 800 comes at
+        // 810. The third miss is the slot-600 probe, counted at the slot-800 tick although
+        // it is only 160 ms old by the clock.
+        let mut p = armed();
+        for at in [230, 400, 650] {
+            assert_eq!(p.on_timeout(ms(at)).1, Transition::None, "at {at} ms");
+        }
+        assert_eq!(p.poll_timeout(), Some(ms(800)), "the cadence is kept");
+        assert_eq!(p.on_timeout(ms(810)).1, Transition::Down);
+        assert_eq!(p.lost_now(ms(810)), 3);
+    }
+
+    #[test]
+    fn a_stall_defers_the_verdict_by_one_tick_only() {
+        // Probes go out at 200, 400 and 600 ms and are answered at once, but the process
+        // stalls from 610 ms to 1300 ms before reading the answers: the tick of slot 800
+        // comes at 1300 with three probes overdue.
+        let mut p = armed();
+        let sent: Vec<u16> = [200, 400, 600]
+            .into_iter()
+            .map(|at| p.on_timeout(ms(at)).0.unwrap())
+            .collect();
+        let (seq, tr) = p.on_timeout(ms(1300));
+        assert_eq!(tr, Transition::None, "no verdict from a stalled tick");
+        assert!(seq.is_some(), "the probe still goes out");
+        assert_eq!(p.poll_timeout(), Some(ms(1500)), "a new cadence from now");
+        // The answers read after the stall keep the tunnel up.
+        for s in sent {
+            assert_eq!(p.on_reply(ms(1301), s), Transition::None);
+        }
+        assert_eq!(p.on_timeout(ms(1500)).1, Transition::None);
+        assert_eq!(p.state(), ProbeState::Up);
+        // A real outage across a stall: the verdict comes one tick later, not never.
+        let mut q = armed();
+        for at in [200, 400, 600] {
+            q.on_timeout(ms(at));
+        }
+        assert_eq!(q.on_timeout(ms(1100)).1, Transition::None, "stalled tick");
+        assert_eq!(q.on_timeout(ms(1300)).1, Transition::Down);
+        // Every tick late (an overloaded process): only every other verdict is put off.
+        let mut r = armed();
+        let mut downs = 0;
+        for at in (1..=6).map(|i| i * 450) {
+            if r.on_timeout(ms(at)).1 == Transition::Down {
+                downs += 1;
+                assert!(at <= 1800, "down by the fourth late tick, got {at} ms");
+            }
+        }
+        assert_eq!(downs, 1);
     }
 
     #[test]

@@ -42,30 +42,33 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
             return;
         };
         let Some(p) = t.prober.as_mut() else { return };
-        match p.on_reply(now, seq) {
-            Transition::Up => tracing::info!(
-                tunnel = %format!("{}/{}", t.connection, t.name),
-                rtt_us = p.rtt.map(|r| u64::try_from(r.as_micros()).unwrap_or(u64::MAX)),
-                "probes answered: tunnel up"
-            ),
-            Transition::Down | Transition::None => {}
-        }
+        let up = (p.on_reply(now, seq) == Transition::Up).then(|| {
+            (
+                format!("{}/{}", t.connection, t.name),
+                p.rtt
+                    .map(|r| u64::try_from(r.as_micros()).unwrap_or(u64::MAX)),
+            )
+        });
         self.refresh_health(now);
+        // Logged after the routes moved (see `probe_timeouts`).
+        if let Some((tunnel, rtt_us)) = up {
+            tracing::info!(tunnel = %tunnel, rtt_us, "probes answered: tunnel up");
+        }
     }
 
-    /// Probe timers: sends due probes and counts losses.
-    pub(super) fn probe_timeouts(&mut self, now: Instant) {
+    /// Probe timers: sends due probes and counts losses. Returns the tunnels that went down
+    /// (name, probes lost) for the caller to log AFTER the routes moved: a log write can
+    /// block (a slow journal or file), and the failover must not wait for it.
+    #[must_use]
+    pub(super) fn probe_timeouts(&mut self, now: Instant) -> Vec<(String, u64)> {
+        let mut downs = Vec::new();
         for (i, t) in self.tunnels.iter_mut().enumerate() {
             let (Some(p), Some((src, dst))) = (t.prober.as_mut(), t.probe_addrs) else {
                 continue;
             };
             let (seq, tr) = p.on_timeout(now);
             if tr == Transition::Down {
-                tracing::warn!(
-                    tunnel = %format!("{}/{}", t.connection, t.name),
-                    lost = p.lost_now(now),
-                    "probes lost: tunnel down, withdrawing its routes"
-                );
+                downs.push((format!("{}/{}", t.connection, t.name), p.lost_now(now)));
             }
             if let Some(seq) = seq {
                 self.probes_out.push_back(ProbeRequest {
@@ -76,6 +79,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 });
             }
         }
+        downs
     }
 
     /// The earliest probe or hold-down deadline.
@@ -96,6 +100,7 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
     /// reprograms the routes.
     pub(super) fn refresh_health(&mut self, now: Instant) {
         let mut changed = false;
+        let mut notes = Vec::new();
         for t in &mut self.tunnels {
             let Some(tref) = t.route_ref.as_ref() else {
                 continue;
@@ -122,17 +127,28 @@ impl<K: KernelBackend, T: Transport> Daemon<K, T> {
                 h.up = up;
                 h.since = now.0;
                 changed = true;
-                tracing::info!(
-                    tunnel = %format!("{}/{}", t.connection, t.name),
-                    healthy = up,
-                    "tunnel health changed"
-                );
+                notes.push((format!("{}/{}", t.connection, t.name), up));
             }
         }
         self.adopt_progress(now);
         let woke = self.decision.wake.is_some_and(|w| now.0 >= w);
         if changed || woke {
             self.update_routes(now);
+        }
+        // Logged after the routes moved (see `probe_timeouts`).
+        for (tunnel, up) in notes {
+            tracing::info!(tunnel = %tunnel, healthy = up, "tunnel health changed");
+        }
+    }
+
+    /// Logs the tunnels that probes marked down (after their routes were withdrawn).
+    pub(super) fn log_probe_downs(downs: Vec<(String, u64)>) {
+        for (tunnel, lost) in downs {
+            tracing::warn!(
+                tunnel = %tunnel,
+                lost,
+                "probes lost: tunnel down, its routes withdrawn"
+            );
         }
     }
 
