@@ -148,26 +148,20 @@ fn main_and_quick_mode_establish_curve_aes128gcm16_x25519() {
 
 #[test]
 fn every_message_lost_once_is_retransmitted_and_the_pair_still_comes_up() {
-    for lose in 1..=9u64 {
+    for n in 1..=9u64 {
         let mut p = pair(common());
-        p.hook = Box::new(move |_, _, n| {
-            if n == lose {
-                Verdict::Drop
-            } else {
-                Verdict::Deliver
-            }
-        });
+        p.hook = lose(n);
         p.initiate();
         p.run_for(Duration::from_secs(60));
         assert!(
             established(&p),
-            "lost message {lose}: a={:?} b={:?}",
+            "lost message {n}: a={:?} b={:?}",
             p.ea,
             p.eb
         );
         for k in [&p.ka, &p.kb] {
-            assert_eq!(k.count(Direction::Inbound), 1, "lost {lose}");
-            assert_eq!(k.count(Direction::Outbound), 1, "lost {lose}");
+            assert_eq!(k.count(Direction::Inbound), 1, "lost {n}");
+            assert_eq!(k.count(Direction::Outbound), 1, "lost {n}");
         }
         assert_keys_match(&p);
     }

@@ -121,20 +121,14 @@ fn aggressive_mode_establishes_in_three_messages_for_each_suite() {
 fn every_message_lost_once_is_recovered() {
     // 1-3 aggressive mode, 4-6 quick mode; message 3 lost: the responder repeats message 2
     // and the initiator answers with message 3 again.
-    for lose in 1..=6u64 {
+    for n in 1..=6u64 {
         let mut p = pair(common());
-        p.hook = Box::new(move |_, _, n| {
-            if n == lose {
-                Verdict::Drop
-            } else {
-                Verdict::Deliver
-            }
-        });
+        p.hook = lose(n);
         p.initiate();
         p.run_for(Duration::from_secs(60));
-        assert!(up(&p), "lost {lose}: a={:?} b={:?}", p.ea, p.eb);
-        assert_eq!(p.a.summary().len(), 1, "lost {lose}");
-        assert_eq!(p.b.summary().len(), 1, "lost {lose}");
+        assert!(up(&p), "lost {n}: a={:?} b={:?}", p.ea, p.eb);
+        assert_eq!(p.a.summary().len(), 1, "lost {n}");
+        assert_eq!(p.b.summary().len(), 1, "lost {n}");
         assert_keys_match(&p);
     }
 }

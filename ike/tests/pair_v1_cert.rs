@@ -312,20 +312,14 @@ fn psk_on_one_side_and_certificate_on_the_other_gets_no_proposal_chosen() {
 
 #[test]
 fn every_main_mode_message_lost_once_is_retransmitted_with_certificates() {
-    for lose in 1..=6u64 {
+    for n in 1..=6u64 {
         let mut p = pair(west(), east());
-        p.hook = Box::new(move |_, _, n| {
-            if n == lose {
-                Verdict::Drop
-            } else {
-                Verdict::Deliver
-            }
-        });
+        p.hook = lose(n);
         p.initiate();
         p.run_for(Duration::from_secs(60));
         assert!(
             p.established(),
-            "lost {lose}: A: {:?} B: {:?}",
+            "lost {n}: A: {:?} B: {:?}",
             reasons(&p.ea),
             reasons(&p.eb)
         );

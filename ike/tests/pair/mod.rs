@@ -185,6 +185,17 @@ pub enum Side {
 
 pub type Hook = Box<dyn FnMut(Side, &Transmit, u64) -> Verdict>;
 
+/// A hook that loses datagram number `n` (counted from 1 over both directions), once.
+pub fn lose(n: u64) -> Hook {
+    Box::new(move |_, _, i| {
+        if i == n {
+            Verdict::Drop
+        } else {
+            Verdict::Deliver
+        }
+    })
+}
+
 /// What the harness needs of an engine: the IKEv2 and the IKEv1 endpoint share this API.
 pub trait PairEndpoint {
     fn build(provider: CryptoProvider, spis: SequentialSpis, conns: Vec<ConnectionConfig>) -> Self;
