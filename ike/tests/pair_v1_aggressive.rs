@@ -158,8 +158,10 @@ fn a_responder_that_did_not_opt_in_refuses_with_plain_words() {
         p.eb
     );
     assert!(
-        failed_with(&p.ea, "refused aggressive mode: INVALID_EXCHANGE_TYPE")
-            || failed_with(&p.ea, "refused aggressive mode"),
+        failed_with(
+            &p.ea,
+            "the peer refused aggressive mode: INVALID-EXCHANGE-TYPE"
+        ),
         "{:?}",
         p.ea
     );
@@ -175,6 +177,37 @@ fn main_mode_still_comes_up_against_an_aggressive_responder() {
     p.initiate();
     assert!(up(&p), "a={:?} b={:?}", p.ea, p.eb);
     assert!(seen.borrow().contains(&ExchangeType::MAIN_MODE));
+}
+
+#[test]
+fn an_unexpected_identity_gets_no_hash_r() {
+    // The responder expects another identity: it answers with INVALID-ID-INFORMATION and
+    // never sends message 2, whose HASH_R could be attacked offline.
+    let mut cb = aggressive(B, A, common());
+    cb.remote_id = Some(ike::wire::v2::Identification::Fqdn(
+        "someone-else.example".into(),
+    ));
+    let mut p = Pair::<V1>::with(aggressive(A, B, common()), cb);
+    let seen = record(&mut p);
+    p.initiate();
+    p.run_for(Duration::from_secs(5));
+    assert!(failed_with(&p.eb, "does not match remote_id"), "{:?}", p.eb);
+    assert!(
+        failed_with(
+            &p.ea,
+            "the peer refused aggressive mode: INVALID-ID-INFORMATION"
+        ),
+        "{:?}",
+        p.ea
+    );
+    // Only our message 1 and B's informational notify went over the wire.
+    let aggressive = seen
+        .borrow()
+        .iter()
+        .filter(|t| **t == ExchangeType::AGGRESSIVE)
+        .count();
+    assert_eq!(aggressive, 1, "{:?}", seen.borrow());
+    assert!(p.b.summary().is_empty());
 }
 
 #[test]

@@ -16,7 +16,7 @@
 
 use super::auth_sig;
 use super::endpoint::Endpoint;
-use super::ids::phase1_id;
+use super::ids::{describe, phase1_id, v1_id};
 use super::isakmp_sa::{IsakmpSa, MmState};
 use super::main_mode::{
     detect_nat, find, has_vid, id_body, plain_chain, raw_body, sa_body, undecryptable, vids,
@@ -147,6 +147,13 @@ impl Endpoint {
                 return;
             }
         };
+        if let Some(reason) = self.wrong_psk_identity(conn, &peer_id.0) {
+            // With a pre-shared key, message 2's HASH_R can be attacked offline: nobody but
+            // the configured peer identity gets one.
+            self.fail(tunnel, reason);
+            self.plain_notify(local, remote, cky_i, NotifyType::INVALID_ID_INFORMATION);
+            return;
+        }
         let Some(cky_r) = self.random(8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
             return;
         };
@@ -166,6 +173,21 @@ impl Endpoint {
             Err(Some(reason)) => self.fail(tunnel, reason),
             Err(None) => {}
         }
+    }
+
+    /// With a pre-shared key and a configured remote_id: why `id` is not the peer we expect
+    /// (None when it is, or when certificates decide the identity at message 3).
+    fn wrong_psk_identity(&self, conn: usize, id: &IdRepr) -> Option<String> {
+        let cfg = self.conns.get(conn)?;
+        let want = cfg.remote_id.as_ref().filter(|_| cfg.cert.is_none())?;
+        (v1_id(want).as_ref() != Some(&id.id)).then(|| {
+            format!(
+                "aggressive mode message 1: peer identity {} does not match remote_id {:?} \
+                 (no HASH_R sent)",
+                describe(&id.id),
+                want
+            )
+        })
     }
 
     /// Responder: keys from message 1, then message 2 (retransmitted until message 3 comes).
