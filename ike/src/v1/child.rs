@@ -222,6 +222,8 @@ impl Endpoint {
             remote_ts: vec![child.remote_ts.clone()],
         });
         let min_nonce = child.min_nonce.clone();
+        // A rekey of ours holds the new outbound SA back until then (quick_mode.rs).
+        let outbound_at = child.out_at;
         self.children.push(child);
         if let Some(o) = old.filter(|o| self.children.iter().any(|c| c.id == *o)) {
             self.out.events.push_back(Event::ChildSaRekeyed {
@@ -231,31 +233,20 @@ impl Endpoint {
             });
             if let Some(c) = self.children.iter_mut().find(|c| c.id == o) {
                 c.state = ChildState::Rekeyed;
-                // strongSwan (delete_rekeyed = no, its IKEv1 default) and libreswan leave
-                // the replaced pair to expire; two pairs for one tunnel is state nobody
-                // needs, so it goes after a grace period for packets still in flight.
-                if !ours {
-                    c.delete_at = Some(now + REKEYED_GRACE);
-                }
+                c.delete_at = if ours {
+                    // RFC 2409 has no rekey exchange: the initiator of the new pair deletes
+                    // the old one once the new one is in place: when our new outbound SA
+                    // goes in (at once when it is not held back).
+                    outbound_at
+                } else {
+                    // strongSwan (delete_rekeyed = no, its IKEv1 default) and libreswan
+                    // leave the replaced pair to expire; two pairs for one tunnel is state
+                    // nobody needs, so it goes after a grace period for packets in flight.
+                    Some(now + REKEYED_GRACE)
+                };
             }
-            if ours {
-                // RFC 2409 has no rekey exchange: the initiator of the new pair deletes the
-                // old one once the new one is in place: when our new outbound SA goes in.
-                match self
-                    .children
-                    .iter()
-                    .find(|c| c.id == new)
-                    .and_then(|c| c.out_at)
-                {
-                    Some(at) => {
-                        if let Some(c) = self.children.iter_mut().find(|c| c.id == o) {
-                            c.delete_at = Some(at);
-                        }
-                    }
-                    None => {
-                        self.delete_child_via(now, Some(&mut *sa), o, Some(CloseReason::Rekeyed))
-                    }
-                }
+            if ours && outbound_at.is_none() {
+                self.delete_child_via(now, Some(&mut *sa), o, Some(CloseReason::Rekeyed));
             }
         }
         if let Some((_, rival_nonce)) = rival {
