@@ -303,8 +303,6 @@ impl Endpoint {
         p.extend(self.initial_contact_for(sa));
         sa.retx = None;
         self.p1_send(now, sa, ExchangeType::AGGRESSIVE, p, true, false)?;
-        // RFC 2409 appendix B: phase 2 IVs start from the last CBC block of phase 1.
-        sa.p1_last = sa.iv.clone();
         self.established(now, sa, initial_contact);
         Ok(())
     }
@@ -327,15 +325,14 @@ impl Endpoint {
                     .0
             }
         };
-        let (id, id_b) = sa.peer_id.clone().ok_or(None)?;
-        let initial_contact = self.verify_peer(sa, &payloads, &id, &id_b, which)?;
+        let (id, id_b) = sa.peer_id.as_ref().ok_or(None)?;
+        let initial_contact = self.verify_peer(sa, &payloads, id, id_b, which)?;
         // RFC 3947 3.2 / 4: NAT-D of message 3 hash the addresses it travelled with; answer
         // where it came from.
         detect_nat(sa, &payloads, local, remote);
         sa.follow(local, remote);
         sa.retx = None;
         sa.peer_id = None;
-        sa.p1_last = sa.iv.clone();
         self.established(now, sa, initial_contact);
         Ok(())
     }

@@ -712,8 +712,6 @@ impl Endpoint {
         let mut p = vec![Payload::Id(id)];
         p.extend(self.hash_or_sig(sa, &hash)?);
         self.mm_send(now, sa, p, true)?;
-        // RFC 2409 appendix B: phase 2 IVs start from the last CBC block of phase 1.
-        sa.p1_last = sa.iv.clone();
         self.established(now, sa, initial_contact);
         Ok(())
     }
@@ -743,7 +741,6 @@ impl Endpoint {
             }
         };
         sa.retx = None;
-        sa.p1_last = sa.iv.clone();
         self.established(now, sa, initial_contact);
         Ok(())
     }
@@ -751,6 +748,8 @@ impl Endpoint {
     /// Phase 1 done: events, timers, the old SA of a rekey retired, and the tunnel's quick
     /// modes started.
     pub(super) fn established(&mut self, now: Instant, sa: &mut IsakmpSa, initial_contact: bool) {
+        // RFC 2409 appendix B: phase 2 IVs start from the last CBC block of phase 1.
+        sa.p1_last = sa.iv.clone();
         sa.state = MmState::Established;
         sa.established_at = Some(now);
         sa.skeyid = None;
